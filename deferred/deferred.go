@@ -1,0 +1,521 @@
+// Package deferred is a Go runtime for Twisted-style Deferreds: a value that
+// will be produced later, with a chain of callbacks and errbacks that process
+// it, cancellation that travels down to whatever is being waited on and a
+// cancellation error that travels back up, and async functions (Run/Await)
+// that suspend on a Deferred as Python coroutines do on `await`.
+//
+// The semantics are Twisted's (twisted.internet.defer), with the cancellation
+// helpers of Matrix Synapse (StopCancellation, DelayCancellation,
+// Observable). docs/runtime.md maps every name to its Twisted and Synapse
+// counterpart and lists where the Go version differs and why.
+//
+// Every method may be called from any goroutine. Callbacks run on the
+// goroutine that fires the Deferred (or that adds a callback to a fired
+// one), and async functions resume on the goroutine that fires what they
+// await, so a program that fires everything from one goroutine is
+// deterministic, as a Twisted program on its reactor thread is.
+package deferred
+
+import (
+	"runtime/debug"
+	"sync"
+)
+
+// Deferred is a result that will arrive later, with the chain of callbacks
+// that process it. Create one with New, Succeed or Fail, or get one from Run,
+// Then, Gather and the other combinators. The zero Deferred is not usable.
+type Deferred[T any] struct {
+	mu    sync.Mutex
+	flags uint16
+
+	// The result: valid once fired, while neither running nor paused.
+	value T
+	err   error
+
+	canceller func(*Deferred[T])
+
+	// The stages not yet run, first before more. first keeps the common
+	// one-callback Deferred to a single allocation.
+	first stage[T]
+	more  *[]stage[T]
+
+	// waitingOn is what Cancel forwards to: the Deferred this one is paused
+	// on, the source of a wrapper, or the Task behind a Run Deferred.
+	waitingOn cancelTarget
+
+	failure *failure // the unhandled-failure tracker, while there is one
+	// cancelReason is the reason of a cancel recorded while bound but not
+	// waiting on anything (see flagCancelPending).
+	cancelReason *string
+}
+
+const (
+	flagFired         uint16 = 1 << iota // Callback or Errback was called
+	flagRunning                          // a goroutine is running the chain
+	flagPaused                           // the chain waits on another Deferred
+	flagSuppressOnce                     // cancelled: ignore the next fire
+	flagHandled                          // the current error was passed on
+	flagHasFirst                         // first holds a stage
+	flagBound                            // fired by the runtime; Cancel only forwards
+	flagCancelPending                    // bound, cancelled while waiting on nothing
+	flagCancelled                        // Cancel reached this Deferred while unfired
+)
+
+// cancelTarget is what a Cancel can be forwarded to. cancel reports whether
+// it had an effect (something unfired was cancelled, or the request was
+// recorded to be delivered later).
+type cancelTarget interface {
+	cancel(reason string) bool
+}
+
+type stageKind uint8
+
+const (
+	stageCallbacks stageKind = iota // cb and/or eb; nil is pass-through
+	stageBoth                       // x is a func(T, error) (T, error)
+	stageChained                    // x is a chained[T]: hands back a Deferred
+	stageObserve                    // x is an observer[T]; the result stays
+	stagePeek                       // like stageObserve, without handling errors
+)
+
+// A stage is one link of the chain. The common kinds keep their functions in
+// cb and eb; the rest keep theirs in x, which keeps a Deferred small.
+type stage[T any] struct {
+	kind stageKind
+	cb   func(T) (T, error)
+	eb   func(error) (T, error)
+	x    any
+}
+
+type chained[T any] struct {
+	cb func(T) *Deferred[T]
+	eb func(error) *Deferred[T]
+}
+
+// An observer reads a result without changing it: the runtime's own
+// wrappers implement it, so that reading a Deferred costs no closure.
+type observer[T any] interface {
+	fired(v T, err error)
+}
+
+type observerFunc[T any] func(T, error)
+
+func (f observerFunc[T]) fired(v T, err error) { f(v, err) }
+
+// New returns an unfired Deferred. canceller, which may be nil, is called by
+// Cancel while the Deferred is unfired, to stop the operation; if it does not
+// fire the Deferred itself, Cancel fails it with a *CancelledError.
+func New[T any](canceller func(*Deferred[T])) *Deferred[T] {
+	return &Deferred[T]{canceller: canceller}
+}
+
+// Succeed returns a Deferred that has already fired with v.
+func Succeed[T any](v T) *Deferred[T] {
+	return &Deferred[T]{flags: flagFired, value: v}
+}
+
+// Fail returns a Deferred that has already failed with err. It panics if err
+// is nil. Like any failure, it is reported as unhandled if it is dropped
+// before something handles it.
+func Fail[T any](err error) *Deferred[T] {
+	if err == nil {
+		panic("deferred: Fail with a nil error")
+	}
+	d := &Deferred[T]{flags: flagFired, err: err}
+	d.mu.Lock()
+	d.trackLocked()
+	d.mu.Unlock()
+	return d
+}
+
+// Callback fires d with v: its callbacks run now, on this goroutine.
+// Firing a fired Deferred panics with an error that Is ErrAlreadyCalled,
+// except that after Cancel the first such call is silently ignored: the
+// operation may finish on another goroutine after it was cancelled.
+func (d *Deferred[T]) Callback(v T) {
+	d.fire(v, nil, "Callback")
+}
+
+// Errback fails d with err: its errbacks run now, on this goroutine. It
+// panics if err is nil, and on a fired Deferred as Callback does.
+func (d *Deferred[T]) Errback(err error) {
+	if err == nil {
+		panic("deferred: Errback with a nil error")
+	}
+	var zero T
+	d.fire(zero, err, "Errback")
+}
+
+func (d *Deferred[T]) fire(v T, err error, what string) {
+	d.mu.Lock()
+	if d.flags&flagFired != 0 {
+		if d.flags&flagSuppressOnce != 0 {
+			d.flags &^= flagSuppressOnce
+			d.mu.Unlock()
+			return
+		}
+		d.mu.Unlock()
+		panic(&alreadyCalledError{what: what})
+	}
+	// A user's fire of a bound Deferred wins over the runtime's.
+	d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
+	d.waitingOn = nil
+	d.value, d.err = v, err
+	d.runLocked()
+}
+
+// resolve fires d for the runtime: a wrapper passing on its source's result.
+// It reports false, and does nothing, if d has already fired (it was
+// cancelled, or fired by hand).
+func (d *Deferred[T]) resolve(v T, err error) bool {
+	d.mu.Lock()
+	if d.flags&flagFired != 0 {
+		d.mu.Unlock()
+		return false
+	}
+	d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
+	d.waitingOn = nil
+	d.value, d.err = v, err
+	d.runLocked()
+	return true
+}
+
+// AddCallbacks adds a stage to d's chain: cb runs if the previous stage
+// succeeded, with its value; eb runs if it failed, with its error. Either may
+// be nil, to pass the result on unchanged. What the stage returns (a non-nil
+// error fails it) goes to the next stage; a panic becomes a *PanicError. If
+// d has fired, the stage runs now, on this goroutine. AddCallbacks returns d.
+func (d *Deferred[T]) AddCallbacks(cb func(T) (T, error), eb func(error) (T, error)) *Deferred[T] {
+	return d.add(stage[T]{kind: stageCallbacks, cb: cb, eb: eb})
+}
+
+// AddCallback adds a stage that runs cb on success and passes failures on.
+func (d *Deferred[T]) AddCallback(cb func(T) (T, error)) *Deferred[T] {
+	return d.add(stage[T]{kind: stageCallbacks, cb: cb})
+}
+
+// AddErrback adds a stage that runs eb on failure and passes values on. An
+// errback that returns a nil error recovers the chain: the next stage's
+// callback runs with the value it returned.
+func (d *Deferred[T]) AddErrback(eb func(error) (T, error)) *Deferred[T] {
+	return d.add(stage[T]{kind: stageCallbacks, eb: eb})
+}
+
+// AddBoth adds a stage that runs f with the previous stage's value and error
+// (the value is the zero T when the error is not nil), whichever it was.
+func (d *Deferred[T]) AddBoth(f func(T, error) (T, error)) *Deferred[T] {
+	return d.add(stage[T]{kind: stageBoth, x: f})
+}
+
+// AddDeferredCallbacks adds a stage whose callback or errback hands back a
+// Deferred: the chain pauses until that Deferred fires and goes on with its
+// result (Twisted's chaining, where a callback returns a Deferred). While the
+// chain is paused, Cancel on d cancels the Deferred it waits on. Either
+// function may be nil, to pass the result on; a nil Deferred is a failure.
+func (d *Deferred[T]) AddDeferredCallbacks(cb func(T) *Deferred[T], eb func(error) *Deferred[T]) *Deferred[T] {
+	return d.add(stage[T]{kind: stageChained, x: chained[T]{cb, eb}})
+}
+
+// AddDeferredCallback is AddDeferredCallbacks with only a callback.
+func (d *Deferred[T]) AddDeferredCallback(cb func(T) *Deferred[T]) *Deferred[T] {
+	return d.add(stage[T]{kind: stageChained, x: chained[T]{cb: cb}})
+}
+
+// observe adds a stage that reads d's result where it stands in the chain
+// and leaves it unchanged; an error read this way counts as handled. This is
+// how wrappers (Await, Then, Gather, ...) read d without consuming it.
+func (d *Deferred[T]) observe(o observer[T]) {
+	d.add(stage[T]{kind: stageObserve, x: o})
+}
+
+// peek is observe without handling the error: it stays unhandled on d.
+func (d *Deferred[T]) peek(o observer[T]) {
+	d.add(stage[T]{kind: stagePeek, x: o})
+}
+
+func (d *Deferred[T]) add(s stage[T]) *Deferred[T] {
+	d.mu.Lock()
+	if d.flags&flagHasFirst == 0 && d.more == nil {
+		d.first = s
+		d.flags |= flagHasFirst
+	} else if d.more == nil {
+		d.more = &[]stage[T]{s}
+	} else {
+		*d.more = append(*d.more, s)
+	}
+	if d.flags&flagFired != 0 {
+		d.runLocked()
+	} else {
+		d.mu.Unlock()
+	}
+	return d
+}
+
+func (d *Deferred[T]) popLocked() (stage[T], bool) {
+	if d.flags&flagHasFirst != 0 {
+		s := d.first
+		d.first = stage[T]{}
+		d.flags &^= flagHasFirst
+		return s, true
+	}
+	if d.more != nil {
+		q := *d.more
+		s := q[0]
+		q[0] = stage[T]{}
+		if len(q) == 1 {
+			d.more = nil
+		} else {
+			*d.more = q[1:]
+		}
+		return s, true
+	}
+	return stage[T]{}, false
+}
+
+// runLocked runs d's pending stages. It is called with d.mu held, on a fired
+// Deferred, and releases it. Only one goroutine runs a chain at a time: a
+// stage added while the chain runs is picked up by the running loop, as in
+// Twisted's _runCallbacks.
+func (d *Deferred[T]) runLocked() {
+	if d.flags&(flagRunning|flagPaused) != 0 {
+		d.mu.Unlock()
+		return
+	}
+	d.flags |= flagRunning
+	v, err := d.value, d.err
+	handled := d.flags&flagHandled != 0
+	for {
+		s, ok := d.popLocked()
+		if !ok {
+			break
+		}
+		d.mu.Unlock()
+		var next *Deferred[T]
+		switch s.kind {
+		case stageCallbacks:
+			if err == nil && s.cb != nil {
+				v, err = callStage1(s.cb, v)
+				handled = false
+			} else if err != nil && s.eb != nil {
+				v, err = callStage1(s.eb, err)
+				handled = false
+			}
+		case stageBoth:
+			v, err = callBoth(s.x.(func(T, error) (T, error)), v, err)
+			handled = false
+		case stageObserve, stagePeek:
+			s.x.(observer[T]).fired(v, err)
+			if err != nil && s.kind == stageObserve {
+				handled = true
+			}
+		case stageChained:
+			c := s.x.(chained[T])
+			if err == nil && c.cb != nil {
+				next, err = callChained(c.cb, v)
+			} else if err != nil && c.eb != nil {
+				next, err = callChained(c.eb, err)
+			} else {
+				break
+			}
+			var zero T
+			v, handled = zero, false
+		}
+		d.mu.Lock()
+		if next != nil {
+			d.flags |= flagPaused
+			d.waitingOn = next
+			d.mu.Unlock()
+			next.observe(unpauser[T]{d})
+			d.mu.Lock()
+			if d.flags&flagPaused != 0 {
+				// unpause will run the rest of the chain when next fires.
+				d.flags &^= flagRunning
+				d.mu.Unlock()
+				return
+			}
+			// next had fired already: unpause stored its result.
+			v, err, handled = d.value, d.err, false
+		}
+	}
+	d.value, d.err = v, err
+	d.flags &^= flagRunning
+	if handled {
+		d.flags |= flagHandled
+	} else {
+		d.flags &^= flagHandled
+	}
+	d.trackLocked()
+	d.mu.Unlock()
+}
+
+// unpauser continues d's chain with the result of the Deferred it was
+// paused on.
+type unpauser[T any] struct{ d *Deferred[T] }
+
+func (u unpauser[T]) fired(v T, err error) {
+	d := u.d
+	d.mu.Lock()
+	d.flags &^= flagPaused | flagHandled
+	d.waitingOn = nil
+	d.value, d.err = v, err
+	d.runLocked() // returns at once if the pausing loop is still running
+}
+
+// Cancel cancels d (Twisted's Deferred.cancel). On an unfired Deferred it
+// runs the canceller; if that did not fire d, d fails with a
+// *CancelledError. On a Deferred whose chain is paused on another Deferred,
+// or that waits on one (the Deferreds of Run, Then, Chain, Gather and the
+// shields), the cancel is forwarded to what it waits on, and the
+// *CancelledError comes back from there. On a fired Deferred it does
+// nothing.
+func (d *Deferred[T]) Cancel() { d.cancel("") }
+
+// CancelWithReason is Cancel with a reason that the *CancelledError carries,
+// to say why the work was abandoned. The reason is forwarded with the cancel.
+func (d *Deferred[T]) CancelWithReason(reason string) { d.cancel(reason) }
+
+func (d *Deferred[T]) cancel(reason string) bool {
+	d.mu.Lock()
+	if w := d.waitingOn; w != nil {
+		d.mu.Unlock()
+		return w.cancel(reason)
+	}
+	if d.flags&flagFired != 0 {
+		d.mu.Unlock()
+		return false
+	}
+	if d.flags&flagBound != 0 {
+		// Between two waits (a Chain whose callback is running): deliver the
+		// cancel to whatever it waits on next.
+		d.flags |= flagCancelPending
+		d.cancelReason = &reason
+		d.mu.Unlock()
+		return true
+	}
+	d.flags |= flagCancelled
+	c := d.canceller
+	d.mu.Unlock()
+	var perr error
+	if c != nil {
+		perr = callCanceller(c, d)
+	}
+	d.mu.Lock()
+	if d.flags&flagFired == 0 {
+		var zero T
+		d.flags |= flagFired
+		d.value, d.err = zero, perr
+		if perr == nil {
+			d.err = &CancelledError{Reason: reason}
+		}
+		d.flags |= flagSuppressOnce
+		d.runLocked()
+		return true
+	}
+	d.flags |= flagSuppressOnce
+	d.mu.Unlock()
+	return true
+}
+
+// waitOn makes the bound Deferred d forward cancels to w, delivering a
+// cancel that arrived while d waited on nothing.
+func (d *Deferred[T]) waitOn(w cancelTarget) {
+	d.mu.Lock()
+	if d.flags&flagFired != 0 {
+		d.mu.Unlock()
+		return
+	}
+	d.waitingOn = w
+	if d.flags&flagCancelPending == 0 {
+		d.mu.Unlock()
+		return
+	}
+	d.flags &^= flagCancelPending
+	reason := *d.cancelReason
+	d.cancelReason = nil
+	d.mu.Unlock()
+	w.cancel(reason)
+}
+
+// newBound returns an unfired Deferred that the runtime fires with resolve
+// and whose Cancel forwards to w (which may be nil until waitOn sets it).
+func newBound[T any](w cancelTarget) *Deferred[T] {
+	return &Deferred[T]{flags: flagBound, waitingOn: w}
+}
+
+// Called reports whether d has been fired (Twisted's Deferred.called). A
+// fired Deferred whose chain is paused on another one is called.
+func (d *Deferred[T]) Called() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.flags&flagFired != 0
+}
+
+// Result returns d's current result, and whether there is one: d has fired
+// and its chain is neither paused nor running on another goroutine. Reading
+// the result does not handle an error (tests use it to look, as Twisted's
+// tests read Deferred.result).
+func (d *Deferred[T]) Result() (v T, err error, ok bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.flags&flagFired == 0 || d.flags&(flagPaused|flagRunning) != 0 {
+		return v, nil, false
+	}
+	return d.value, d.err, true
+}
+
+// --- calling user code, with panics turned into *PanicError ---
+
+func recovered(p any) error {
+	return &PanicError{Value: p, Stack: debug.Stack()}
+}
+
+func callStage1[A, T any](f func(A) (T, error), a A) (v T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			v, err = zero, recovered(p)
+		}
+	}()
+	return f(a)
+}
+
+func callBoth[T any](f func(T, error) (T, error), v T, err error) (rv T, rerr error) {
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			rv, rerr = zero, recovered(p)
+		}
+	}()
+	return f(v, err)
+}
+
+func callChained[A, T any](f func(A) *Deferred[T], a A) (next *Deferred[T], err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			next, err = nil, recovered(p)
+		}
+	}()
+	next = f(a)
+	if next == nil {
+		return nil, errNilDeferred
+	}
+	return next, nil
+}
+
+func callCanceller[T any](c func(*Deferred[T]), d *Deferred[T]) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = recovered(p)
+		}
+	}()
+	c(d)
+	return nil
+}
+
+var errNilDeferred = &nilDeferredError{}
+
+type nilDeferredError struct{}
+
+func (*nilDeferredError) Error() string {
+	return "deferred: a chained callback handed back a nil *Deferred"
+}

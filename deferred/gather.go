@@ -1,0 +1,75 @@
+package deferred
+
+import "sync"
+
+// Gather returns a Deferred that fires with the values of ds, in input
+// order, once all have succeeded (at once, with an empty slice, for no
+// inputs): Twisted's gatherResults. It fails on the first failure with a
+// *FirstError holding the input's index and error; later results are
+// ignored. Cancelling it cancels every input, in order, so a cancelled
+// Gather fails with a *FirstError wrapping a *CancelledError: unwrap it with
+// UnwrapFirstError, or test it with errors.Is, never with ==.
+//
+// With consumeErrors, the inputs' failures count as handled; without, each
+// stays unhandled on its input (and is reported if nothing handles it), as
+// in Twisted.
+func Gather[T any](ds []*Deferred[T], consumeErrors bool) *Deferred[[]T] {
+	if len(ds) == 0 {
+		return Succeed([]T{})
+	}
+	g := &gathering[T]{inputs: ds, values: make([]T, len(ds)), left: len(ds)}
+	g.out = newBound[[]T](g)
+	for i, d := range ds {
+		f := observerFunc[T](func(v T, err error) { g.fired(i, v, err) })
+		if consumeErrors {
+			d.observe(f)
+		} else {
+			d.peek(f)
+		}
+	}
+	return g.out
+}
+
+type gathering[T any] struct {
+	inputs []*Deferred[T]
+	out    *Deferred[[]T]
+
+	mu     sync.Mutex
+	values []T
+	left   int
+	done   bool
+}
+
+func (g *gathering[T]) fired(i int, v T, err error) {
+	g.mu.Lock()
+	if g.done {
+		g.mu.Unlock()
+		return
+	}
+	if err != nil {
+		g.done = true
+		g.mu.Unlock()
+		g.out.resolve(nil, &FirstError{Index: i, Err: err})
+		return
+	}
+	g.values[i] = v
+	g.left--
+	if g.left > 0 {
+		g.mu.Unlock()
+		return
+	}
+	g.done = true
+	g.mu.Unlock()
+	g.out.resolve(g.values, nil)
+}
+
+// cancel broadcasts a cancel to every input, in order.
+func (g *gathering[T]) cancel(reason string) bool {
+	any := false
+	for _, d := range g.inputs {
+		if d.cancel(reason) {
+			any = true
+		}
+	}
+	return any
+}

@@ -1,0 +1,289 @@
+package deferred
+
+import (
+	"context"
+	"iter"
+	"sync"
+)
+
+// Task is the handle of one running async function: the *Task that Run
+// passes to f, and that f passes to Await. An async function calls another
+// one directly, passing its own Task, the way a coroutine awaits another
+// coroutine in Python; Run starts a new, concurrent one.
+//
+// A Task must only be used by the function it was given to, and by the
+// functions that function calls on its own coroutine.
+type Task struct {
+	mu      sync.Mutex
+	state   taskState
+	waiting cancelTarget // what the suspended function awaits
+	// ready is set when what Await waits on fires before the function has
+	// finished suspending; the driver then resumes it at once.
+	ready bool
+	// cancelPending records a Cancel that arrived while the function was
+	// running; its next Await returns the *CancelledError.
+	cancelPending bool
+	cancelReason  string
+
+	next func() (struct{}, bool)
+	// yield suspends the function; it is set while the function runs.
+	yield func(struct{}) bool
+	// owner fires the Run Deferred with the function's result.
+	owner interface{ finish() }
+
+	ctx context.Context
+	// awaits counts the Awaits that suspended; logcontext reports it.
+	awaits int
+}
+
+type taskState uint8
+
+const (
+	taskRunning   taskState = iota // the function runs (or is being resumed)
+	taskSuspended                  // the function waits in Await
+	taskDone                       // the function has returned
+)
+
+// Run calls f at once, on the calling goroutine, as an async function (like
+// Twisted's ensureDeferred on a coroutine) and returns when f first suspends
+// in Await, or returns, with a Deferred for f's result.
+//
+// When a Deferred that f awaits fires, f resumes on the goroutine that fires
+// it, and runs until its next Await or its end before that Callback or
+// Errback returns. Cancelling the returned Deferred cancels the Deferred f
+// awaits at that moment, and Await returns the *CancelledError; if f is
+// running at that moment, its next Await returns the *CancelledError at
+// once. If f swallows the error and returns normally, the Deferred fires
+// normally: the runtime does not hide that bug (cancelcheck finds it). A
+// panic in f fails the Deferred with a *PanicError.
+//
+// While f is suspended, its coroutine holds a goroutine: a Deferred that f
+// awaits and that never fires keeps it forever, as a Python coroutine stays
+// suspended forever on a Deferred that never fires.
+func Run[T any](f func(t *Task) (T, error)) *Deferred[T] {
+	return run(context.Background(), f)
+}
+
+// RunContext is Run for a function that also calls context-aware code. The
+// Task's Context carries ctx's values; it is cancelled, with the
+// *CancelledError as its cause, when the returned Deferred is cancelled, and
+// when f returns. When ctx is done, the returned Deferred is cancelled with
+// ctx's cause as the reason: ctx bounds the work. Pass
+// context.WithoutCancel(ctx) to keep the values and not the bound.
+func RunContext[T any](ctx context.Context, f func(t *Task) (T, error)) *Deferred[T] {
+	ctx, cancel := context.WithCancelCause(ctx)
+	r := newRun(ctx, f)
+	d := &r.d
+	stop := context.AfterFunc(ctx, func() {
+		reason := "context done"
+		if cause := context.Cause(ctx); cause != nil {
+			reason = cause.Error()
+		}
+		d.CancelWithReason(reason)
+	})
+	d.peek(observerFunc[T](func(_ T, err error) {
+		stop()
+		cancel(err)
+	}))
+	r.t.start()
+	return d
+}
+
+func run[T any](ctx context.Context, f func(t *Task) (T, error)) *Deferred[T] {
+	r := newRun(ctx, f)
+	r.t.start()
+	return &r.d
+}
+
+// A running is one Run: the Task, its Deferred and the function's result in
+// a single allocation.
+type running[T any] struct {
+	t     Task
+	d     Deferred[T]
+	f     func(*Task) (T, error)
+	value T
+	err   error
+}
+
+func newRun[T any](ctx context.Context, f func(t *Task) (T, error)) *running[T] {
+	r := &running[T]{f: f}
+	r.t.ctx = ctx
+	r.t.owner = r
+	r.d.flags = flagBound
+	r.d.waitingOn = &r.t
+	r.t.next, _ = iter.Pull(r.body)
+	return r
+}
+
+// body is the coroutine: it runs f, turning a panic into a *PanicError.
+func (r *running[T]) body(yield func(struct{}) bool) {
+	r.t.yield = yield
+	defer func() {
+		if p := recover(); p != nil {
+			var zero T
+			r.value, r.err = zero, recovered(p)
+		}
+	}()
+	r.value, r.err = r.f(&r.t)
+}
+
+func (r *running[T]) finish() {
+	r.t.next, r.t.yield, r.t.owner, r.f = nil, nil, nil, nil
+	v, err := r.value, r.err
+	var zero T
+	r.value, r.err = zero, nil
+	r.d.resolve(v, err)
+}
+
+func (t *Task) start() {
+	if t.drive() {
+		t.owner.finish()
+	}
+}
+
+// drive resumes the task's function until it suspends or returns, and
+// reports whether it returned. Exactly one goroutine drives a task at a
+// time: the one that set its state to taskRunning.
+func (t *Task) drive() bool {
+	for {
+		if _, ok := t.next(); !ok {
+			t.mu.Lock()
+			t.state, t.waiting = taskDone, nil
+			t.mu.Unlock()
+			return true
+		}
+		t.mu.Lock()
+		if t.ready {
+			// What it awaits fired while it was suspending: go on.
+			t.ready = false
+			t.mu.Unlock()
+			continue
+		}
+		t.state = taskSuspended
+		t.awaits++
+		if !t.cancelPending {
+			t.mu.Unlock()
+			return false
+		}
+		// A cancel came while the function was on its way into Await.
+		t.cancelPending = false
+		w, reason := t.waiting, t.cancelReason
+		t.mu.Unlock()
+		w.cancel(reason)
+		return false
+	}
+}
+
+// cancel implements cancelTarget for the Run Deferred.
+func (t *Task) cancel(reason string) bool {
+	t.mu.Lock()
+	switch t.state {
+	case taskSuspended:
+		w := t.waiting
+		t.mu.Unlock()
+		return w.cancel(reason)
+	case taskRunning:
+		t.cancelPending = true
+		t.cancelReason = reason
+		t.mu.Unlock()
+		return true
+	}
+	t.mu.Unlock()
+	return false
+}
+
+// Context returns the context of the Task: context.Background() for Run,
+// and for RunContext a context with the values of the one given, cancelled
+// when the Task's Deferred is cancelled or the function returns.
+func (t *Task) Context() context.Context { return t.ctx }
+
+// Awaits reports how many times the Task's function has suspended in Await.
+func (t *Task) Awaits() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.awaits
+}
+
+// Await suspends the async function that t belongs to until d fires, and
+// returns d's result (Python's `await d`). If d has already fired, it returns
+// at once. The result is read, not consumed: d's chain keeps it, and an error
+// read here counts as handled.
+//
+// If the Task is cancelled while it waits, d is cancelled and Await returns
+// what d fails with, normally a *CancelledError (or a value, if d's canceller
+// fires it with one). If the Task was cancelled while running, Await cancels
+// d and returns a *CancelledError at once.
+func Await[T any](t *Task, d *Deferred[T]) (T, error) {
+	if err := gateAwait(t, d); err != nil {
+		var zero T
+		return zero, err
+	}
+	return awaitOn(t, d)
+}
+
+func awaitOn[T any](t *Task, d *Deferred[T]) (T, error) {
+	t.mu.Lock()
+	if t.cancelPending {
+		t.cancelPending = false
+		reason := t.cancelReason
+		t.mu.Unlock()
+		d.cancel(reason)
+		d.observe(discard[T]{}) // the cancelled result is handled here
+		var zero T
+		return zero, &CancelledError{Reason: reason}
+	}
+	if t.yield == nil {
+		t.mu.Unlock()
+		panic("deferred: Await on a Task whose function has returned")
+	}
+	t.mu.Unlock()
+
+	a := &awaiter[T]{t: t}
+	d.observe(a)
+	t.mu.Lock()
+	if t.ready {
+		// d had fired: no need to suspend.
+		t.ready = false
+		t.mu.Unlock()
+		return a.value, a.err
+	}
+	t.waiting = d
+	t.mu.Unlock()
+	if !t.yield(struct{}{}) {
+		panic("deferred: Await on a stopped Task")
+	}
+	return a.value, a.err
+}
+
+// An awaiter receives the result Await waits for, and wakes the Task.
+type awaiter[T any] struct {
+	t     *Task
+	value T
+	err   error
+}
+
+func (a *awaiter[T]) fired(v T, err error) {
+	a.value, a.err = v, err
+	a.t.wake()
+}
+
+type discard[T any] struct{}
+
+func (discard[T]) fired(T, error) {}
+
+// wake resumes the task after what it awaits has fired.
+func (t *Task) wake() {
+	t.mu.Lock()
+	t.waiting = nil
+	if t.state != taskSuspended {
+		// Still on its way into Await (or reading a fired Deferred).
+		t.ready = true
+		t.mu.Unlock()
+		return
+	}
+	t.state = taskRunning
+	t.mu.Unlock()
+	if t.drive() {
+		t.owner.finish()
+	}
+}

@@ -1,0 +1,3 @@
+module github.com/cancelcheck/cancelcheck
+
+go 1.26
