@@ -17,6 +17,7 @@
 package deferred
 
 import (
+	"fmt"
 	"runtime/debug"
 	"sync"
 )
@@ -61,9 +62,11 @@ const (
 	flagCancelled                        // Cancel reached this Deferred while unfired
 )
 
-// cancelTarget is what a Cancel can be forwarded to. cancel reports whether
-// it had an effect (something unfired was cancelled, or the request was
-// recorded to be delivered later).
+// cancelTarget is what a Cancel can be forwarded to. cancel reports false
+// only when the cancel came too late: everything it would reach has fired
+// (or finished). It reports true when the cancel took effect, was recorded
+// to take effect later, or joins a cancel already in progress. A Task
+// relies on this to never lose a cancel.
 type cancelTarget interface {
 	cancel(reason string) bool
 }
@@ -317,6 +320,10 @@ func (d *Deferred[T]) runLocked() {
 			} else {
 				break
 			}
+			if next == d {
+				// Waiting on itself, d would never fire again.
+				next, err = nil, errCircularChain
+			}
 			var zero T
 			v, handled = zero, false
 		}
@@ -392,6 +399,12 @@ func (d *Deferred[T]) cancel(reason string) bool {
 		d.mu.Unlock()
 		return true
 	}
+	if d.flags&flagCancelled != 0 {
+		// The canceller is running (on another goroutine, or it cancels d
+		// again): that cancel is in progress, and it will fire d.
+		d.mu.Unlock()
+		return true
+	}
 	d.flags |= flagCancelled
 	c := d.canceller
 	d.mu.Unlock()
@@ -400,19 +413,20 @@ func (d *Deferred[T]) cancel(reason string) bool {
 		perr = callCanceller(c, d)
 	}
 	d.mu.Lock()
+	d.flags |= flagSuppressOnce
 	if d.flags&flagFired == 0 {
 		var zero T
 		d.flags |= flagFired
-		d.value, d.err = zero, perr
-		if perr == nil {
-			d.err = &CancelledError{Reason: reason}
-		}
-		d.flags |= flagSuppressOnce
+		d.value, d.err = zero, &CancelledError{Reason: reason, Cause: perr}
 		d.runLocked()
 		return true
 	}
-	d.flags |= flagSuppressOnce
 	d.mu.Unlock()
+	if perr != nil {
+		// The canceller fired d, then panicked: d's result stands, and the
+		// panic is reported rather than lost.
+		reportNow(UnhandledError{Err: perr, Type: fmt.Sprintf("canceller of %T", d)})
+	}
 	return true
 }
 
@@ -512,10 +526,13 @@ func callCanceller[T any](c func(*Deferred[T]), d *Deferred[T]) (err error) {
 	return nil
 }
 
-var errNilDeferred = &nilDeferredError{}
+// The errors a chained callback's stage fails with when what it hands back
+// cannot be waited on.
+var (
+	errNilDeferred   = chainError("deferred: a chained callback handed back a nil *Deferred")
+	errCircularChain = chainError("deferred: a chained callback handed back the Deferred it was added to")
+)
 
-type nilDeferredError struct{}
+type chainError string
 
-func (*nilDeferredError) Error() string {
-	return "deferred: a chained callback handed back a nil *Deferred"
-}
+func (e chainError) Error() string { return string(e) }

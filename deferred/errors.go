@@ -18,16 +18,29 @@ var ErrAlreadyCalled = errors.New("deferred: already called")
 // CancelledError is the error a cancelled Deferred fails with (Twisted's
 // CancelledError). Reason, when set, says why the work was cancelled: a
 // client disconnect, a timeout, a caller giving up.
+//
+// Cause, when set, is what went wrong while cancelling: a panic in the
+// Deferred's canceller, as a *PanicError. The Deferred still fails with a
+// *CancelledError, so that the cancellation travels up as one, and
+// errors.As finds the panic behind it.
 type CancelledError struct {
 	Reason string
+	Cause  error
 }
 
 func (e *CancelledError) Error() string {
-	if e.Reason == "" {
-		return "deferred: cancelled"
+	msg := "deferred: cancelled"
+	if e.Reason != "" {
+		msg += ": " + e.Reason
 	}
-	return "deferred: cancelled: " + e.Reason
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg
 }
+
+// Unwrap returns Cause.
+func (e *CancelledError) Unwrap() error { return e.Cause }
 
 // Is reports whether target is ErrCancelled, so that errors.Is sees every
 // *CancelledError as a cancellation.

@@ -36,6 +36,10 @@ var registry struct {
 	hook func(UnhandledError)
 }
 
+// hookMu makes hook calls one at a time. The hook runs without registry.mu
+// held, so that it may create, fire and drop Deferreds of its own.
+var hookMu sync.Mutex
+
 func defaultUnhandledHook(u UnhandledError) {
 	slog.Error("Unhandled error in Deferred", "type", u.Type, "error", u.Err)
 }
@@ -44,7 +48,7 @@ func defaultUnhandledHook(u UnhandledError) {
 // failure and returns the previous hook; nil restores the default, which
 // logs with log/slog at level Error. The hook is called from the runtime's
 // cleanup goroutine or from ReportUnhandled, one call at a time; it must not
-// call ReportUnhandled.
+// call ReportUnhandled or SetUnhandledHook.
 func SetUnhandledHook(h func(UnhandledError)) (previous func(UnhandledError)) {
 	registry.mu.Lock()
 	defer registry.mu.Unlock()
@@ -62,12 +66,16 @@ func SetUnhandledHook(h func(UnhandledError)) (previous func(UnhandledError)) {
 // tests call it to make the check happen at a known point.
 func ReportUnhandled() {
 	runtime.GC()
+	var due []UnhandledError
 	registry.mu.Lock()
-	defer registry.mu.Unlock()
 	for f := range registry.live {
 		if !f.alive() {
-			f.reportLocked()
+			due = append(due, f.takeLocked())
 		}
+	}
+	registry.mu.Unlock()
+	for _, u := range due {
+		reportNow(u)
 	}
 }
 
@@ -105,21 +113,33 @@ func (d *Deferred[T]) trackLocked() {
 
 func collected(f *failure) {
 	registry.mu.Lock()
-	defer registry.mu.Unlock()
-	f.reportLocked()
-}
-
-func (f *failure) reportLocked() {
 	if f.done {
+		registry.mu.Unlock()
 		return
 	}
+	u := f.takeLocked()
+	registry.mu.Unlock()
+	reportNow(u)
+}
+
+// takeLocked ends the tracking of f, which is due to be reported.
+func (f *failure) takeLocked() UnhandledError {
 	f.done = true
 	delete(registry.live, f)
+	return f.info
+}
+
+// reportNow hands u to the hook.
+func reportNow(u UnhandledError) {
+	hookMu.Lock()
+	defer hookMu.Unlock()
+	registry.mu.Lock()
 	h := registry.hook
+	registry.mu.Unlock()
 	if h == nil {
 		h = defaultUnhandledHook
 	}
-	h(f.info)
+	h(u)
 }
 
 func (f *failure) stop() {
