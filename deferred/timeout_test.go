@@ -1,0 +1,325 @@
+package deferred_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+	"github.com/cancelcheck/cancelcheck/deferred/deferredtest"
+)
+
+var errTimeoutTest = errors.New("timeout test failure")
+
+func TestTimeoutExpires(t *testing.T) {
+	var c deferredtest.Clock
+	cancels := 0
+	d := deferred.New(countingCanceller[string](&cancels, nil))
+	r := deferred.Timeout(d, 10*time.Second, &c)
+	c.Advance(10*time.Second - 1)
+	noResultYet(t, r)
+	c.Advance(1)
+
+	err := errNow(t, r)
+	var te *deferred.TimeoutError
+	if !errors.As(err, &te) || te.After != 10*time.Second {
+		t.Fatalf("result %v, want a *TimeoutError after 10s", err)
+	}
+	if !errors.Is(err, deferred.ErrTimeout) {
+		t.Error("errors.Is(err, ErrTimeout) = false")
+	}
+	if errors.Is(err, deferred.ErrCancelled) {
+		t.Error("errors.Is(err, ErrCancelled) = true: a timeout is not a cancellation of the caller")
+	}
+	if to, ok := err.(interface{ Timeout() bool }); !ok || !to.Timeout() {
+		t.Error("the error does not report Timeout() == true")
+	}
+	if got, want := err.Error(), "deferred: timed out after 10s"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+	if cancels != 1 {
+		t.Errorf("d's canceller ran %d times, want 1", cancels)
+	}
+	// d itself was cancelled, saying why.
+	if ce := cancelledNow(t, d); ce.Reason != "timed out after 10s" {
+		t.Errorf("d's cancellation reason %q, want %q", ce.Reason, "timed out after 10s")
+	}
+}
+
+// If d fires first, its result passes through unchanged, the timer is
+// stopped, and d is never cancelled.
+func TestTimeoutResultBeforeExpiry(t *testing.T) {
+	tests := []struct {
+		name string
+		fire func(d *deferred.Deferred[string])
+	}{
+		{"value", func(d *deferred.Deferred[string]) { d.Callback("done") }},
+		{"error", func(d *deferred.Deferred[string]) { d.Errback(errTimeoutTest) }},
+		{"cancellation", func(d *deferred.Deferred[string]) { d.Errback(&deferred.CancelledError{Reason: "elsewhere"}) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c deferredtest.Clock
+			cancels := 0
+			d := deferred.New(countingCanceller[string](&cancels, nil))
+			r := deferred.Timeout(d, 10*time.Second, &c)
+			dropFailureAtEnd(t, r)
+			c.Advance(5 * time.Second)
+			tt.fire(d)
+			if p := c.Pending(); len(p) != 0 {
+				t.Fatalf("timer still pending after d fired: %v", p)
+			}
+			c.Advance(time.Minute)
+			if cancels != 0 {
+				t.Fatalf("d was cancelled %d times after it fired", cancels)
+			}
+			dv, derr, _ := d.Result()
+			rv, rerr, ok := r.Result()
+			if !ok || rv != dv || rerr != derr {
+				t.Fatalf("Timeout's result (%q, %v, %v), want d's (%q, %v)", rv, rerr, ok, dv, derr)
+			}
+		})
+	}
+}
+
+func TestTimeoutOfAFiredDeferredSetsNoTimer(t *testing.T) {
+	var c deferredtest.Clock
+	r := deferred.Timeout(deferred.Succeed(42), time.Second, &c)
+	if got := valueNow(t, r); got != 42 {
+		t.Fatalf("value %d, want 42", got)
+	}
+	if p := c.Pending(); len(p) != 0 {
+		t.Fatalf("timer pending for a fired Deferred: %v", p)
+	}
+}
+
+// What d's canceller does on expiry decides the result: a value or another
+// error is kept (Twisted's addTimeout), only a cancellation becomes a
+// *TimeoutError.
+func TestTimeoutCancellerResultIsKept(t *testing.T) {
+	tests := []struct {
+		name      string
+		canceller func(*deferred.Deferred[string])
+		check     func(t *testing.T, r *deferred.Deferred[string])
+	}{
+		{
+			name:      "fires with a value",
+			canceller: func(d *deferred.Deferred[string]) { d.Callback("partial") },
+			check: func(t *testing.T, r *deferred.Deferred[string]) {
+				if got := valueNow(t, r); got != "partial" {
+					t.Fatalf("value %q, want %q", got, "partial")
+				}
+			},
+		},
+		{
+			name:      "fails with another error",
+			canceller: func(d *deferred.Deferred[string]) { d.Errback(errTimeoutTest) },
+			check: func(t *testing.T, r *deferred.Deferred[string]) {
+				if err := errNow(t, r); err != errTimeoutTest {
+					t.Fatalf("error %v, want %v", err, errTimeoutTest)
+				}
+			},
+		},
+		{
+			name:      "fails with a wrapped cancellation",
+			canceller: func(d *deferred.Deferred[string]) { d.Errback(fmt.Errorf("closing: %w", &deferred.CancelledError{})) },
+			check: func(t *testing.T, r *deferred.Deferred[string]) {
+				if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+					t.Fatalf("error %v, want a timeout", err)
+				}
+			},
+		},
+		{
+			name:      "leaves it to Cancel",
+			canceller: func(*deferred.Deferred[string]) {},
+			check: func(t *testing.T, r *deferred.Deferred[string]) {
+				if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+					t.Fatalf("error %v, want a timeout", err)
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c deferredtest.Clock
+			r := deferred.Timeout(deferred.New(tt.canceller), time.Second, &c)
+			c.Advance(time.Second)
+			tt.check(t, r)
+		})
+	}
+}
+
+// Cancelling the result before the timeout cancels d; the
+// *CancelledError passes through as it is, and the timer is stopped.
+func TestTimeoutCancelledBeforeExpiry(t *testing.T) {
+	var c deferredtest.Clock
+	cancels := 0
+	d := deferred.New(countingCanceller[int](&cancels, nil))
+	r := deferred.Timeout(d, time.Second, &c)
+	r.CancelWithReason("client gone")
+	if ce := cancelledNow(t, r); ce.Reason != "client gone" {
+		t.Fatalf("reason %q, want %q", ce.Reason, "client gone")
+	}
+	if cancels != 1 {
+		t.Fatalf("d cancelled %d times, want 1", cancels)
+	}
+	if p := c.Pending(); len(p) != 0 {
+		t.Fatalf("timer still pending: %v", p)
+	}
+	c.Advance(time.Minute)
+	if cancels != 1 {
+		t.Fatalf("d cancelled again on expiry")
+	}
+	cancelledNow(t, r)
+}
+
+// The timeout covers the callbacks d had when Timeout was called: an
+// errback there sees the *CancelledError, and may recover from it
+// (Twisted's test_errbackAddedBeforeTimeout...).
+func TestTimeoutSeesCallbacksAddedBefore(t *testing.T) {
+	t.Run("passes the cancellation on", func(t *testing.T) {
+		var c deferredtest.Clock
+		var seen error
+		d := deferred.New[int](nil).AddErrback(func(err error) (int, error) { seen = err; return 0, err })
+		r := deferred.Timeout(d, time.Second, &c)
+		c.Advance(time.Second)
+		if !errors.Is(seen, deferred.ErrCancelled) {
+			t.Fatalf("errback saw %v, want a cancellation", seen)
+		}
+		if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+			t.Fatalf("result %v, want a timeout", err)
+		}
+	})
+	t.Run("recovers", func(t *testing.T) {
+		var c deferredtest.Clock
+		d := deferred.New[int](nil).AddErrback(func(error) (int, error) { return -1, nil })
+		r := deferred.Timeout(d, time.Second, &c)
+		c.Advance(time.Second)
+		if got := valueNow(t, r); got != -1 {
+			t.Fatalf("value %d, want the errback's -1", got)
+		}
+	})
+}
+
+// A Deferred whose chain waits on another: the timeout's cancel is
+// forwarded to the inner one.
+func TestTimeoutOfAPausedChain(t *testing.T) {
+	var c deferredtest.Clock
+	inner := deferred.New[int](nil)
+	d := deferred.Succeed(1).AddDeferredCallback(func(int) *deferred.Deferred[int] { return inner })
+	r := deferred.Timeout(d, time.Second, &c)
+	c.Advance(time.Second)
+	cancelledNow(t, inner)
+	if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+		t.Fatalf("result %v, want a timeout", err)
+	}
+}
+
+// An async function under a timeout: its Await returns the
+// *CancelledError, saying why; what it does with it decides the result.
+func TestTimeoutOfAnAsyncFunction(t *testing.T) {
+	t.Run("passes the cancellation on", func(t *testing.T) {
+		var c deferredtest.Clock
+		var seen error
+		d := deferred.Run(func(task *deferred.Task) (int, error) {
+			_, err := deferred.Await(task, deferred.New[int](nil))
+			seen = err
+			return 0, fmt.Errorf("fetching: %w", err)
+		})
+		r := deferred.Timeout(d, time.Second, &c)
+		c.Advance(time.Second)
+		var ce *deferred.CancelledError
+		if !errors.As(seen, &ce) || !strings.Contains(ce.Error(), "timed out after 1s") {
+			t.Fatalf("Await returned %v, want a *CancelledError saying it timed out", seen)
+		}
+		if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+			t.Fatalf("result %v, want a timeout", err)
+		}
+	})
+	t.Run("swallows it", func(t *testing.T) {
+		var c deferredtest.Clock
+		d := deferred.Run(func(task *deferred.Task) (string, error) {
+			if _, err := deferred.Await(task, deferred.New[int](nil)); err != nil {
+				return "fallback", nil
+			}
+			return "", nil
+		})
+		r := deferred.Timeout(d, time.Second, &c)
+		c.Advance(time.Second)
+		if got := valueNow(t, r); got != "fallback" {
+			t.Fatalf("value %q, want %q", got, "fallback")
+		}
+	})
+}
+
+// Gather fails a cancel with a *FirstError around the *CancelledError;
+// Timeout recognises it (errors.Is) as its own cancellation.
+func TestTimeoutOfAGather(t *testing.T) {
+	var c deferredtest.Clock
+	g := deferred.Gather([]*deferred.Deferred[int]{deferred.New[int](nil), deferred.New[int](nil)}, true)
+	r := deferred.Timeout(g, time.Second, &c)
+	c.Advance(time.Second)
+	if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+		t.Fatalf("result %v, want a timeout", err)
+	}
+}
+
+// The cancellation d fails with on expiry is passed on to the result, so it
+// is handled: nothing is reported when d is dropped.
+func TestTimeoutLeavesNothingUnhandled(t *testing.T) {
+	type timeoutVal int
+	got := unhandledDuring[timeoutVal](t, func() {
+		var c deferredtest.Clock
+		r := deferred.Timeout(deferred.New[timeoutVal](nil), time.Second, &c)
+		c.Advance(time.Second)
+		dropFailure(r)
+	})
+	if len(got) != 0 {
+		t.Fatalf("reported unhandled: %v", got)
+	}
+	// The check can fail: the same result, not handled, is reported.
+	got = unhandledDuring[timeoutVal](t, func() {
+		var c deferredtest.Clock
+		deferred.Timeout(deferred.New[timeoutVal](nil), time.Second, &c)
+		c.Advance(time.Second)
+	})
+	if len(got) != 1 || !errors.Is(got[0], deferred.ErrTimeout) {
+		t.Fatalf("reported %v, want the one unhandled timeout", got)
+	}
+}
+
+func TestTimeoutOnTheRealClock(t *testing.T) {
+	caller := goroutineID()
+	var firedOn uint64
+	d := deferred.New[int](nil)
+	r := deferred.Timeout(d, time.Millisecond, nil)
+	r.AddBoth(func(v int, err error) (int, error) {
+		firedOn = goroutineID()
+		return v, err
+	})
+	if _, err := waitFired(t, r); !errors.Is(err, deferred.ErrTimeout) {
+		t.Fatalf("result %v, want a timeout", err)
+	}
+	if firedOn == caller {
+		t.Fatal("the result fired on the caller's goroutine, want the timer's")
+	}
+}
+
+// The timer and d's own result race on different goroutines: the result is
+// one or the other, never both, never lost.
+func TestTimeoutRacingWithTheResult(t *testing.T) {
+	for i := range 200 {
+		d := deferred.New[int](nil)
+		r := deferred.Timeout(d, time.Duration(i%3)*time.Microsecond, nil)
+		go d.Callback(i)
+		v, err := waitFired(t, r)
+		switch {
+		case err == nil && v != i:
+			t.Fatalf("value %d, want %d", v, i)
+		case err != nil && !errors.Is(err, deferred.ErrTimeout):
+			t.Fatalf("error %v, want a timeout", err)
+		}
+	}
+}
