@@ -32,6 +32,9 @@ type Task struct {
 	owner interface{ finish() }
 
 	ctx context.Context
+	// stopCtx cancels ctx (RunContext only): at the first Cancel, and when
+	// the function returns.
+	stopCtx context.CancelCauseFunc
 	// awaits counts the Awaits that suspended; logcontext reports it.
 	awaits int
 }
@@ -65,28 +68,37 @@ func Run[T any](f func(t *Task) (T, error)) *Deferred[T] {
 }
 
 // RunContext is Run for a function that also calls context-aware code. The
-// Task's Context carries ctx's values; it is cancelled, with the
-// *CancelledError as its cause, when the returned Deferred is cancelled, and
-// when f returns. When ctx is done, the returned Deferred is cancelled with
-// ctx's cause as the reason: ctx bounds the work. Pass
+// Task's Context carries ctx's values; it is cancelled, with a
+// *CancelledError as its cause, as soon as the returned Deferred is
+// cancelled, and when f returns. When ctx is done, the returned Deferred is
+// cancelled with ctx's cause as the reason (if ctx is done already, f's
+// first Await returns the *CancelledError): ctx bounds the work. Pass
 // context.WithoutCancel(ctx) to keep the values and not the bound.
 func RunContext[T any](ctx context.Context, f func(t *Task) (T, error)) *Deferred[T] {
-	ctx, cancel := context.WithCancelCause(ctx)
-	r := newRun(ctx, f)
+	tctx, cancel := context.WithCancelCause(ctx)
+	r := newRun(tctx, f)
+	r.t.stopCtx = cancel
 	d := &r.d
-	stop := context.AfterFunc(ctx, func() {
-		reason := "context done"
-		if cause := context.Cause(ctx); cause != nil {
-			reason = cause.Error()
-		}
-		d.CancelWithReason(reason)
-	})
+	stop := func() bool { return false }
+	if ctx.Err() != nil {
+		r.t.cancelPending, r.t.cancelReason = true, contextReason(ctx)
+	} else {
+		stop = context.AfterFunc(ctx, func() { d.CancelWithReason(contextReason(ctx)) })
+	}
 	d.peek(observerFunc[T](func(_ T, err error) {
 		stop()
 		cancel(err)
 	}))
 	r.t.start()
 	return d
+}
+
+// contextReason is the reason of a cancel that comes from ctx being done.
+func contextReason(ctx context.Context) string {
+	if cause := context.Cause(ctx); cause != nil {
+		return cause.Error()
+	}
+	return "context done"
 }
 
 func run[T any](ctx context.Context, f func(t *Task) (T, error)) *Deferred[T] {
@@ -167,34 +179,64 @@ func (t *Task) drive() bool {
 		}
 		// A cancel came while the function was on its way into Await.
 		t.cancelPending = false
-		w, reason := t.waiting, t.cancelReason
-		t.mu.Unlock()
-		w.cancel(reason)
+		t.cancelLocked(t.cancelReason)
 		return false
 	}
 }
 
-// cancel implements cancelTarget for the Run Deferred.
+// cancel implements cancelTarget for the Run Deferred. It reports false
+// only if the function has returned.
 func (t *Task) cancel(reason string) bool {
 	t.mu.Lock()
-	switch t.state {
-	case taskSuspended:
-		w := t.waiting
+	if t.state == taskDone {
 		t.mu.Unlock()
-		return w.cancel(reason)
-	case taskRunning:
-		t.cancelPending = true
-		t.cancelReason = reason
-		t.mu.Unlock()
-		return true
+		return false
 	}
+	stopCtx := t.stopCtx
 	t.mu.Unlock()
-	return false
+	if stopCtx != nil {
+		stopCtx(&CancelledError{Reason: reason})
+	}
+	t.mu.Lock()
+	return t.cancelLocked(reason)
+}
+
+// cancelLocked delivers a cancel to the function: to the Deferred it
+// awaits, or, while it runs, to its next Await. A cancel is never lost
+// while the function has not returned: if what it awaits has fired (and
+// the function is about to resume), the next Await gets the cancel. t.mu is
+// held, and released.
+func (t *Task) cancelLocked(reason string) bool {
+	for {
+		switch t.state {
+		case taskDone:
+			t.mu.Unlock()
+			return false
+		case taskRunning:
+			t.cancelPending, t.cancelReason = true, reason
+			t.mu.Unlock()
+			return true
+		}
+		w, seq := t.waiting, t.awaits
+		t.mu.Unlock()
+		if w.cancel(reason) {
+			return true
+		}
+		// Too late for w: it has fired. Either the function is about to
+		// resume from this Await, or it already waits in another one.
+		t.mu.Lock()
+		if t.state == taskSuspended && t.awaits == seq {
+			t.cancelPending, t.cancelReason = true, reason
+			t.mu.Unlock()
+			return true
+		}
+	}
 }
 
 // Context returns the context of the Task: context.Background() for Run,
-// and for RunContext a context with the values of the one given, cancelled
-// when the Task's Deferred is cancelled or the function returns.
+// and for RunContext a context with the values of the one given, done when
+// that one is done, when the Task's Deferred is cancelled (with a
+// *CancelledError as its cause), or when the function returns.
 func (t *Task) Context() context.Context { return t.ctx }
 
 // Awaits reports how many times the Task's function has suspended in Await.
