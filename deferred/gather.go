@@ -1,6 +1,9 @@
 package deferred
 
-import "sync"
+import (
+	"slices"
+	"sync"
+)
 
 // Gather returns a Deferred that fires with the values of ds, in input
 // order, once all have succeeded (at once, with an empty slice, for no
@@ -17,6 +20,7 @@ func Gather[T any](ds []*Deferred[T], consumeErrors bool) *Deferred[[]T] {
 	if len(ds) == 0 {
 		return Succeed([]T{})
 	}
+	ds = slices.Clone(ds) // the caller may reuse its slice
 	g := &gathering[T]{inputs: ds, values: make([]T, len(ds)), left: len(ds)}
 	g.out = newBound[[]T](g)
 	for i, d := range ds {
@@ -65,11 +69,17 @@ func (g *gathering[T]) fired(i int, v T, err error) {
 
 // cancel broadcasts a cancel to every input, in order.
 func (g *gathering[T]) cancel(reason string) bool {
-	any := false
+	g.mu.Lock()
+	done := g.done
+	g.mu.Unlock()
+	if done {
+		return false
+	}
+	took := false
 	for _, d := range g.inputs {
 		if d.cancel(reason) {
-			any = true
+			took = true
 		}
 	}
-	return any
+	return took
 }

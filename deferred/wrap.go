@@ -72,6 +72,7 @@ func DelayCancellation[T any](d *Deferred[T]) *Deferred[T] {
 	r := newBound[T](dc)
 	d.observe(observerFunc[T](func(v T, err error) {
 		dc.mu.Lock()
+		dc.fired = true
 		cancelled, reason := dc.cancelled, dc.reason
 		dc.mu.Unlock()
 		if cancelled {
@@ -85,6 +86,7 @@ func DelayCancellation[T any](d *Deferred[T]) *Deferred[T] {
 
 type delayed[T any] struct {
 	mu        sync.Mutex
+	fired     bool // d has fired: a cancel comes too late
 	cancelled bool
 	reason    string
 }
@@ -92,10 +94,12 @@ type delayed[T any] struct {
 func (dc *delayed[T]) cancel(reason string) bool {
 	dc.mu.Lock()
 	defer dc.mu.Unlock()
-	if dc.cancelled {
+	if dc.fired {
 		return false
 	}
-	dc.cancelled, dc.reason = true, reason
+	if !dc.cancelled {
+		dc.cancelled, dc.reason = true, reason
+	}
 	return true
 }
 
