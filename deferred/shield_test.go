@@ -201,7 +201,9 @@ func TestSharedDeferredAndTwoRequests(t *testing.T) {
 		{"StopCancellation: good", func(s *deferred.Deferred[int], _ *deferred.Observable[int]) *deferred.Deferred[int] {
 			return deferred.StopCancellation(s)
 		}, false},
-		{"Observe: good", func(_ *deferred.Deferred[int], o *deferred.Observable[int]) *deferred.Deferred[int] { return o.Observe() }, false},
+		{"Observe: good", func(_ *deferred.Deferred[int], o *deferred.Observable[int]) *deferred.Deferred[int] {
+			return o.Observe()
+		}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
