@@ -1,0 +1,380 @@
+package cancellable
+
+import (
+	_ "embed"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"reflect"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+//go:embed doc.go
+var doc string
+
+// Analyzer is the fact pass that every cancelcheck rule requires. It
+// reports nothing itself: it exports a Summary fact per function that
+// matters, a PackageFact per package that uses the runtime, and returns a
+// *Result that the rules report from.
+var Analyzer = &analysis.Analyzer{
+	Name:       "cancellable",
+	Doc:        ExtractDoc(doc, "cancellable"),
+	URL:        "https://github.com/cancelcheck/cancelcheck/blob/main/docs/analysis.md",
+	Run:        run,
+	FactTypes:  []analysis.Fact{(*Summary)(nil), (*PackageFact)(nil)},
+	ResultType: reflect.TypeFor[*Result](),
+}
+
+// state is one run of the pass over one package.
+type state struct {
+	pass   *analysis.Pass
+	pkg    *ssa.Package
+	funcs  []*Func                   // source functions, in source order, literals after their parent
+	byFunc map[*ssa.Function]*Func   // the same, by SSA function
+	byObj  map[*types.Func]*Func     // named functions and methods, by origin object
+	dirs   *directives               // //cancelcheck: comments
+	remote map[*types.Func]*Summary  // imported facts, memoised (nil: none)
+	result *Result                   // what the rules report from
+	inits  []*ssa.Function           // package initialisers, scanned for registrations
+	files  map[*token.File]*ast.File // the package's files, by token file
+	cur    *Func                     // the function being computed
+	scc    map[*ssa.Function]bool    // the functions of the strongly connected component being computed
+	hook   func(*ssa.Function)       // testing: called before computing each function
+	errs   []string                  // functions skipped after an internal error
+}
+
+// testHook, when set, runs before each function is summarised. Tests use
+// it to check that an internal error in one function is contained.
+var testHook func(*ssa.Function)
+
+func run(pass *analysis.Pass) (any, error) {
+	s := &state{
+		pass:   pass,
+		byFunc: make(map[*ssa.Function]*Func),
+		byObj:  make(map[*types.Func]*Func),
+		remote: make(map[*types.Func]*Summary),
+		result: &Result{pkg: pass.Pkg},
+		hook:   testHook,
+	}
+	s.result.state = s
+	s.dirs = parseDirectives(pass)
+	if !s.usesRuntime() {
+		return s.result, nil
+	}
+	pass.ExportPackageFact(&PackageFact{})
+	if cancelmodel.IsRuntimePackage(pass.Pkg.Path()) {
+		// The runtime is modelled by name (package cancelmodel), not summarised.
+		return s.result, nil
+	}
+	s.buildSSA()
+	s.summarise()
+	s.exportFacts()
+	s.findEntries()
+	return s.result, nil
+}
+
+// usesRuntime reports whether the package imports the runtime, directly or
+// transitively (a direct import carries a PackageFact), or has directives.
+func (s *state) usesRuntime() bool {
+	if cancelmodel.IsRuntimePackage(s.pass.Pkg.Path()) || s.dirs.any {
+		return true
+	}
+	for _, imp := range s.pass.Pkg.Imports() {
+		if cancelmodel.IsRuntimePackage(imp.Path()) || s.pass.ImportPackageFact(imp, new(PackageFact)) {
+			return true
+		}
+	}
+	return false
+}
+
+// buildSSA builds the package's SSA form the way the buildssa pass does, but
+// only for the packages that need it.
+func (s *state) buildSSA() {
+	prog := ssa.NewProgram(s.pass.Fset, ssa.BuilderMode(0))
+	prog.SetNoReturn(cancelmodel.NoReturn)
+	for _, p := range s.pass.Pkg.Imports() {
+		prog.CreatePackage(p, nil, nil, true)
+	}
+	s.pkg = prog.CreatePackage(s.pass.Pkg, s.pass.Files, s.pass.TypesInfo, false)
+	s.pkg.Build()
+
+	s.files = make(map[*token.File]*ast.File)
+	for _, f := range s.pass.Files {
+		s.files[s.pass.Fset.File(f.Pos())] = f
+	}
+
+	var add func(fn *ssa.Function, decl *ast.FuncDecl)
+	add = func(fn *ssa.Function, decl *ast.FuncDecl) {
+		f := &Func{SSA: fn, s: s, decl: decl}
+		s.funcs = append(s.funcs, f)
+		s.byFunc[fn] = f
+		for _, anon := range fn.AnonFuncs {
+			add(anon, nil)
+		}
+	}
+	for _, file := range s.pass.Files {
+		for _, d := range file.Decls {
+			decl, ok := d.(*ast.FuncDecl)
+			if !ok {
+				continue
+			}
+			obj, _ := s.pass.TypesInfo.Defs[decl.Name].(*types.Func)
+			if obj == nil {
+				continue
+			}
+			fn := prog.FuncValue(obj)
+			if fn == nil || fn.Blocks == nil {
+				continue
+			}
+			add(fn, decl)
+			s.byObj[obj.Origin()] = s.byFunc[fn]
+			s.byFunc[fn].Summary.Cancellable = s.dirs.cancellable[decl]
+			s.byFunc[fn].Summary.MarksCancellable = s.dirs.marks[decl]
+		}
+	}
+	// Function literals in package-level variable initialisers belong to
+	// the package initialiser; registrations may happen there too.
+	for _, m := range s.pkg.Members {
+		if fn, ok := m.(*ssa.Function); ok && fn.Synthetic == "package initializer" {
+			s.inits = append(s.inits, fn)
+			for _, anon := range fn.AnonFuncs {
+				add(anon, nil)
+			}
+		}
+	}
+}
+
+// summarise computes the Summary of every source function, callees before
+// callers: strongly connected components of the reference graph in
+// reverse topological order, each iterated to a fixed point.
+func (s *state) summarise() {
+	for _, scc := range s.components() {
+		s.scc = make(map[*ssa.Function]bool, len(scc))
+		for _, f := range scc {
+			s.scc[f.SSA] = true
+		}
+		for round := 0; ; round++ {
+			changed := false
+			for _, f := range scc {
+				if s.compute(f) {
+					changed = true
+				}
+			}
+			if !changed || len(scc) == 1 && !s.selfRecursive(scc[0]) || round == 8 {
+				break
+			}
+		}
+	}
+	s.scc = nil
+}
+
+// compute summarises one function and reports whether its summary changed.
+// An unexpected shape in the function's code is contained: the function is
+// skipped (it gets an empty summary), never the package.
+func (s *state) compute(f *Func) (changed bool) {
+	before := f.Summary.String()
+	defer func() {
+		if p := recover(); p != nil {
+			s.errs = append(s.errs, fmt.Sprintf("%s: %v", f.SSA, p))
+			f.Summary = Summary{Cancellable: f.Summary.Cancellable, MarksCancellable: f.Summary.MarksCancellable}
+			f.latent = nil
+			f.failed = true
+			changed = false
+		}
+	}()
+	if f.failed {
+		return false
+	}
+	if s.hook != nil {
+		s.hook(f.SSA)
+	}
+	s.cur = f
+	f.reset()
+	f.scanCalls()
+	for _, d := range detectors {
+		d(f)
+	}
+	f.finish()
+	return f.Summary.String() != before
+}
+
+func (s *state) selfRecursive(f *Func) bool {
+	for _, callee := range s.references(f.SSA) {
+		if callee == f.SSA {
+			return true
+		}
+	}
+	return false
+}
+
+// components returns the strongly connected components of the graph of
+// references between source functions (calls, closures, function values),
+// callees first (Tarjan's algorithm), in a deterministic order.
+func (s *state) components() [][]*Func {
+	index := make(map[*ssa.Function]int)
+	low := make(map[*ssa.Function]int)
+	onStack := make(map[*ssa.Function]bool)
+	var stack []*ssa.Function
+	var out [][]*Func
+	var visit func(fn *ssa.Function)
+	visit = func(fn *ssa.Function) {
+		index[fn] = len(index)
+		low[fn] = index[fn]
+		stack = append(stack, fn)
+		onStack[fn] = true
+		for _, g := range s.references(fn) {
+			if _, seen := index[g]; !seen {
+				visit(g)
+				low[fn] = min(low[fn], low[g])
+			} else if onStack[g] {
+				low[fn] = min(low[fn], index[g])
+			}
+		}
+		if low[fn] == index[fn] {
+			var scc []*Func
+			for {
+				g := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[g] = false
+				scc = append(scc, s.byFunc[g])
+				if g == fn {
+					break
+				}
+			}
+			slices.Reverse(scc)
+			out = append(out, scc)
+		}
+	}
+	for _, f := range s.funcs {
+		if _, seen := index[f.SSA]; !seen {
+			visit(f.SSA)
+		}
+	}
+	return out
+}
+
+// references lists the source functions that fn's code refers to, in
+// order of appearance.
+func (s *state) references(fn *ssa.Function) []*ssa.Function {
+	var out []*ssa.Function
+	seen := make(map[*ssa.Function]bool)
+	var ops []*ssa.Value
+	for _, b := range fn.Blocks {
+		for _, instr := range b.Instrs {
+			ops = instr.Operands(ops[:0])
+			for _, op := range ops {
+				if op == nil || *op == nil {
+					continue
+				}
+				var g *ssa.Function
+				switch v := (*op).(type) {
+				case *ssa.Function:
+					g = s.localFunc(v)
+				case *ssa.MakeClosure:
+					g = s.localFunc(v.Fn.(*ssa.Function))
+				}
+				if g != nil && !seen[g] {
+					seen[g] = true
+					out = append(out, g)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// localFunc maps an SSA function (an instance, a bound-method or thunk
+// wrapper) to the source function of this package it stands for, or nil.
+func (s *state) localFunc(fn *ssa.Function) *ssa.Function {
+	if fn == nil {
+		return nil
+	}
+	if f, ok := s.byFunc[fn]; ok {
+		return f.SSA
+	}
+	if o := fn.Origin(); o != nil {
+		if f, ok := s.byFunc[o]; ok {
+			return f.SSA
+		}
+	}
+	if obj, ok := fn.Object().(*types.Func); ok && obj != nil {
+		if f, ok := s.byObj[obj.Origin()]; ok {
+			return f.SSA
+		}
+	}
+	return nil
+}
+
+// exportFacts exports the Summary of every named function that has one.
+func (s *state) exportFacts() {
+	for _, f := range s.funcs {
+		if f.decl == nil || f.Summary.isZero() {
+			continue
+		}
+		obj, _ := s.pass.TypesInfo.Defs[f.decl.Name].(*types.Func)
+		if obj == nil {
+			continue
+		}
+		sum := f.Summary
+		s.pass.ExportObjectFact(obj, &sum)
+	}
+}
+
+// importSummary returns the fact of a function of another package, or nil.
+func (s *state) importSummary(obj *types.Func) *Summary {
+	obj = obj.Origin()
+	if sum, ok := s.remote[obj]; ok {
+		return sum
+	}
+	var sum *Summary
+	if obj.Pkg() != nil && obj.Pkg() != s.pass.Pkg {
+		fact := new(Summary)
+		if s.pass.ImportObjectFact(obj, fact) {
+			sum = fact
+		}
+	}
+	s.remote[obj] = sum
+	return sum
+}
+
+// ExtractDoc returns the "# Analyzer name" section of the package comment
+// in a doc.go source: the Doc of that analyzer, in the style of the
+// golang.org/x/tools passes. It panics if there is none, which a test of
+// the analyzer catches.
+func ExtractDoc(src, name string) string {
+	var lines []string
+	in := false
+	for line := range strings.Lines(src) {
+		line = strings.TrimRight(line, "\n")
+		text, ok := strings.CutPrefix(line, "//")
+		if !ok {
+			if in {
+				break
+			}
+			continue
+		}
+		text = strings.TrimPrefix(text, " ")
+		if heading, ok := strings.CutPrefix(text, "# "); ok {
+			if in {
+				break
+			}
+			in = heading == "Analyzer "+name
+			continue
+		}
+		if in {
+			lines = append(lines, text)
+		}
+	}
+	doc := strings.TrimSpace(strings.Join(lines, "\n"))
+	if doc == "" {
+		panic("no \"# Analyzer " + name + "\" section in doc.go")
+	}
+	return doc
+}

@@ -1,0 +1,268 @@
+package cancellable
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Summary is the fact that cancellable exports for a function or method
+// whose behaviour under cancellation matters to its callers. Functions with
+// nothing to say (the zero Summary) get no fact.
+//
+// A Summary is computed bottom-up from the function's SSA form and the
+// Summaries of its callees, including callees in other packages. It is
+// gob-encoded into the analysis fact files, so all its fields are exported
+// and its contents are deterministic: slices are sorted, capped and free of
+// duplicates.
+type Summary struct {
+	// Suspends reports whether the function may suspend its async
+	// function: it calls Await, directly or through a callee that runs on
+	// the same coroutine.
+	Suspends bool
+
+	// Results holds what each result may carry, by index; trailing zero
+	// entries are trimmed (a function with no interesting result has none).
+	Results []Flags
+
+	// RunsParams lists the parameters (by index, receiver excluded) that
+	// hold functions the function runs in its own call tree: it calls them,
+	// starts them with Run, or passes them to a callee that runs them.
+	RunsParams []int
+
+	// Cancellable reports a //cancelcheck:cancellable entry point.
+	Cancellable bool
+
+	// MarksCancellable reports a //cancelcheck:marks-cancellable function:
+	// every function passed to it as an argument is an entry point.
+	MarksCancellable bool
+
+	// Latent lists the problems in the function's call tree (its own code
+	// and everything it runs), each with the call path that reaches it. It
+	// is sorted by rule and position, holds one entry per rule and
+	// position (the one with the shortest path), and at most MaxLatent
+	// entries per rule.
+	Latent []Problem
+}
+
+// AFact marks Summary as an analysis fact.
+func (*Summary) AFact() {}
+
+// MaxLatent caps the latent problems a Summary carries per rule, and
+// MaxPath the steps of a Problem's call path, so that facts stay small
+// however large the call tree.
+const (
+	MaxLatent = 16
+	MaxPath   = 16
+)
+
+// Flags says what a result may carry.
+type Flags uint8
+
+const (
+	// Cancel: an error result that may be a cancellation.
+	Cancel Flags = 1 << iota
+	// FirstError: an error result that may be a *FirstError hiding a
+	// cancellation; for a *Deferred result, its failure may be one.
+	FirstError
+	// Shared: a *Deferred result that other callers may also hold (loaded
+	// from, or stored into, shared storage), so that cancelling it cancels
+	// every waiter.
+	Shared
+	// Background: a *Deferred result of work that inherits the caller's
+	// logging context and may outlive it (logcontextleak).
+	Background
+)
+
+var flagNames = []string{"cancel", "firsterror", "shared", "background"}
+
+func (f Flags) String() string {
+	var parts []string
+	for i, name := range flagNames {
+		if f&(1<<i) != 0 {
+			parts = append(parts, name)
+		}
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, "|")
+}
+
+// Result returns the flags of result i (zero when not recorded).
+func (s *Summary) Result(i int) Flags {
+	if s == nil || i < 0 || i >= len(s.Results) {
+		return 0
+	}
+	return s.Results[i]
+}
+
+// Runs reports whether the function runs the function passed as parameter i.
+func (s *Summary) Runs(i int) bool { return s != nil && slices.Contains(s.RunsParams, i) }
+
+// A Problem is a latent hazard in a function's call tree. It becomes a
+// finding when an entry point reaches it (or with -all).
+type Problem struct {
+	Rule   string // the analyzer that reports it: "swallowedcancel", ...
+	Pos    string // where it is: "file:line:col"
+	Reason string // one line: what is wrong and what happens on cancellation
+	// Path is the call path from the function the Summary describes
+	// (Path[0]) down to the function that contains the problem (last).
+	Path []Step
+}
+
+// A Step is one function on a call path.
+type Step struct {
+	Pkg  string // import path of the package that declares Func
+	Func string // name within the package: "fetch", "Room.Load", "OnGet.func1"
+	Call string // "file:line:col" of the call to the next step; "" on the last
+}
+
+// key identifies a problem independently of the path that reaches it.
+func (p *Problem) key() string { return p.Rule + "\x00" + p.Pos }
+
+func (s *Summary) String() string {
+	var b strings.Builder
+	sep := func() {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+	}
+	if s.Cancellable {
+		sep()
+		b.WriteString("cancellable")
+	}
+	if s.MarksCancellable {
+		sep()
+		b.WriteString("marks-cancellable")
+	}
+	if s.Suspends {
+		sep()
+		b.WriteString("suspends")
+	}
+	for i, f := range s.Results {
+		if f != 0 {
+			sep()
+			fmt.Fprintf(&b, "result%d=%s", i, f)
+		}
+	}
+	if len(s.RunsParams) > 0 {
+		sep()
+		fmt.Fprintf(&b, "runs%v", s.RunsParams)
+	}
+	for _, p := range s.Latent {
+		sep()
+		fmt.Fprintf(&b, "%s@%s", p.Rule, shortPos(p.Pos))
+	}
+	return b.String()
+}
+
+// isZero reports whether the summary says nothing, so needs no fact.
+func (s *Summary) isZero() bool {
+	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 &&
+		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
+}
+
+// normalize sorts, deduplicates and caps the summary's slices, and trims
+// trailing zero result flags: equal summaries encode to equal bytes.
+func (s *Summary) normalize() {
+	for len(s.Results) > 0 && s.Results[len(s.Results)-1] == 0 {
+		s.Results = s.Results[:len(s.Results)-1]
+	}
+	if len(s.Results) == 0 {
+		s.Results = nil
+	}
+	slices.Sort(s.RunsParams)
+	s.RunsParams = slices.Compact(s.RunsParams)
+	s.Latent = normalizeProblems(s.Latent)
+}
+
+// normalizeProblems keeps, for each rule and position, the problem with the
+// shortest path (then the smallest, for determinism), sorts them, and
+// keeps at most MaxLatent per rule.
+func normalizeProblems(ps []Problem) []Problem {
+	return normalize(ps, func(p *Problem) *Problem { return p })
+}
+
+// normalize is normalizeProblems for any slice whose elements hold a
+// Problem.
+func normalize[T any](xs []T, problem func(*T) *Problem) []T {
+	if len(xs) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(xs, func(x, y T) int {
+		a, b := problem(&x), problem(&y)
+		return cmp.Or(
+			cmp.Compare(a.Rule, b.Rule),
+			comparePos(a.Pos, b.Pos),
+			cmp.Compare(len(a.Path), len(b.Path)),
+			compareSteps(a.Path, b.Path),
+			cmp.Compare(a.Reason, b.Reason))
+	})
+	out := xs[:0]
+	perRule := 0
+	lastKey, lastRule := "", ""
+	for i := range xs {
+		p := problem(&xs[i])
+		if i > 0 && p.key() == lastKey {
+			continue
+		}
+		if i == 0 || p.Rule != lastRule {
+			perRule = 0
+		}
+		lastKey, lastRule = p.key(), p.Rule
+		if perRule == MaxLatent {
+			continue
+		}
+		perRule++
+		out = append(out, xs[i])
+	}
+	return slices.Clip(out)
+}
+
+func compareSteps(a, b []Step) int {
+	return slices.CompareFunc(a, b, func(x, y Step) int {
+		return cmp.Or(cmp.Compare(x.Pkg, y.Pkg), cmp.Compare(x.Func, y.Func), cmp.Compare(x.Call, y.Call))
+	})
+}
+
+// comparePos orders "file:line:col" positions by file, then numerically.
+func comparePos(a, b string) int {
+	fa, la, ca := splitPos(a)
+	fb, lb, cb := splitPos(b)
+	return cmp.Or(cmp.Compare(fa, fb), cmp.Compare(la, lb), cmp.Compare(ca, cb))
+}
+
+func splitPos(pos string) (file string, line, col int) {
+	file = pos
+	if i := strings.LastIndexByte(file, ':'); i >= 0 {
+		fmt.Sscan(file[i+1:], &col)
+		file = file[:i]
+	}
+	if i := strings.LastIndexByte(file, ':'); i >= 0 {
+		fmt.Sscan(file[i+1:], &line)
+		file = file[:i]
+	}
+	return file, line, col
+}
+
+// shortPos is "base.go:line", for messages and fact strings.
+func shortPos(pos string) string {
+	file, line, _ := splitPos(pos)
+	if i := strings.LastIndexAny(file, `/\`); i >= 0 {
+		file = file[i+1:]
+	}
+	return fmt.Sprintf("%s:%d", file, line)
+}
+
+// PackageFact marks a package that imports the runtime, directly or
+// transitively, or declares cancelcheck directives: the packages that
+// cancellable analyses. Every other package is skipped without building
+// its SSA form.
+type PackageFact struct{}
+
+// AFact marks PackageFact as an analysis fact.
+func (*PackageFact) AFact() {}
+
+func (*PackageFact) String() string { return "uses-runtime" }

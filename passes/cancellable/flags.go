@@ -1,0 +1,249 @@
+package cancellable
+
+import (
+	"go/constant"
+	"go/types"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// ErrorFlags returns what an error value may carry (Cancel, FirstError),
+// from the sources that flow into it in this function: Await, calls whose
+// summary says so, and what wraps them without cutting the chain (%w,
+// errors.Join, UnwrapFirstError, which drops FirstError).
+func (f *Func) ErrorFlags(v ssa.Value) Flags {
+	return f.errorFlags(v, make(map[ssa.Value]bool))
+}
+
+func (f *Func) errorFlags(v ssa.Value, seen map[ssa.Value]bool) Flags {
+	if v == nil || seen[v] {
+		return 0
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			return f.callErrorFlags(call, v.Index, seen)
+		}
+	case *ssa.Call:
+		return f.callErrorFlags(v, 0, seen)
+	case *ssa.Phi:
+		var fl Flags
+		for _, e := range v.Edges {
+			fl |= f.errorFlags(e, seen)
+		}
+		return fl
+	case *ssa.ChangeInterface:
+		return f.errorFlags(v.X, seen)
+	case *ssa.MakeInterface:
+		return f.errorFlags(v.X, seen)
+	case *ssa.ChangeType:
+		return f.errorFlags(v.X, seen)
+	case *ssa.TypeAssert:
+		if !v.CommaOk && types.IsInterface(v.AssertedType) {
+			return f.errorFlags(v.X, seen)
+		}
+	case *ssa.UnOp:
+		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
+			var fl Flags
+			for _, val := range storedValues(alloc) {
+				fl |= f.errorFlags(val, seen)
+			}
+			return fl
+		}
+	}
+	return 0
+}
+
+// callErrorFlags is ErrorFlags for result index of a call.
+func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool) Flags {
+	c := call.Common()
+	callee := f.Callee(c)
+	if callee.Func == nil && callee.Local == nil {
+		return 0
+	}
+	if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && i == index && len(c.Args) == 2 {
+		return Cancel | f.DeferredFlags(c.Args[1])&FirstError
+	}
+	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
+		args := Args(c)
+		var fl Flags
+		for k, a := range args {
+			if formats && (k == 0 || formatVerb(args, k) != 'w') {
+				continue
+			}
+			fl |= f.errorFlags(a, seen)
+		}
+		if cancelmodel.IsUnwrapFirstError(callee.Func) {
+			fl &^= FirstError
+		}
+		return fl
+	}
+	return callee.Summary.Result(index) & (Cancel | FirstError)
+}
+
+// DeferredFlags returns what a *Deferred value may carry: FirstError when
+// its failure may be a *FirstError (from Gather, through the wrappers that
+// pass a failure on, and through calls whose summary says so), and the
+// flags of the summaries it comes from.
+func (f *Func) DeferredFlags(v ssa.Value) Flags {
+	return f.deferredFlags(v, make(map[ssa.Value]bool))
+}
+
+func (f *Func) deferredFlags(v ssa.Value, seen map[ssa.Value]bool) Flags {
+	if v == nil || seen[v] {
+		return 0
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Call:
+		return f.callDeferredFlags(v, 0, seen)
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			return f.callDeferredFlags(call, v.Index, seen)
+		}
+	case *ssa.Phi:
+		var fl Flags
+		for _, e := range v.Edges {
+			fl |= f.deferredFlags(e, seen)
+		}
+		return fl
+	case *ssa.ChangeType:
+		return f.deferredFlags(v.X, seen)
+	case *ssa.UnOp:
+		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
+			var fl Flags
+			for _, val := range storedValues(alloc) {
+				fl |= f.deferredFlags(val, seen)
+			}
+			return fl
+		}
+	}
+	return 0
+}
+
+func (f *Func) callDeferredFlags(call *ssa.Call, index int, seen map[ssa.Value]bool) Flags {
+	c := call.Common()
+	callee := f.Callee(c)
+	switch {
+	case callee.Func == nil && callee.Local == nil:
+		return 0
+	case callee.Runtime == "":
+		return callee.Summary.Result(index)
+	case cancelmodel.FirstErrorSource(callee.Func):
+		if f.unwrappedByErrback(call) {
+			return 0
+		}
+		return FirstError
+	}
+	if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(c.Args) {
+		fl := f.deferredFlags(c.Args[k], seen)
+		if _, shield := cancelmodel.Shield(callee.Func); shield {
+			fl &^= Shared // a shielded Deferred is the waiter's own
+		}
+		if errback, _, ok := cancelmodel.Errback(callee.Func); ok && errback < len(c.Args) && f.unwraps(c.Args[errback]) {
+			fl &^= FirstError
+		}
+		return fl
+	}
+	if k, _, ok := cancelmodel.TaskStarter(callee.Func); ok && k < len(c.Args) {
+		started := f.FuncValue(c.Args[k])
+		if started.Local != nil {
+			sig := started.Local.SSA.Signature
+			return started.Summary.Result(sig.Results().Len()-1) & FirstError
+		}
+		if started.Summary != nil && started.Func != nil {
+			sig := started.Func.Type().(*types.Signature)
+			return started.Summary.Result(sig.Results().Len()-1) & FirstError
+		}
+	}
+	return 0
+}
+
+// unwrappedByErrback reports whether a Deferred gets an errback that
+// unwraps FirstError (d.AddErrback(...) called for its effect on d).
+func (f *Func) unwrappedByErrback(d ssa.Value) bool {
+	for _, r := range *d.Referrers() {
+		call, ok := r.(*ssa.Call)
+		if !ok || len(call.Call.Args) == 0 || call.Call.Args[0] != d {
+			continue
+		}
+		callee := f.Callee(call.Common())
+		if k, _, ok := cancelmodel.Errback(callee.Func); ok && k < len(call.Call.Args) && f.unwraps(call.Call.Args[k]) {
+			return true
+		}
+	}
+	return false
+}
+
+// unwraps reports whether a function value is, or calls,
+// deferred.UnwrapFirstError: an errback that unwraps.
+func (f *Func) unwraps(v ssa.Value) bool {
+	callee := f.FuncValue(v)
+	if callee.Runtime != "" {
+		return cancelmodel.IsUnwrapFirstError(callee.Func)
+	}
+	if callee.Local == nil {
+		return false
+	}
+	for _, b := range callee.Local.SSA.Blocks {
+		for _, instr := range b.Instrs {
+			if call, ok := instr.(*ssa.Call); ok {
+				if c := callee.Local.Callee(call.Common()); cancelmodel.IsUnwrapFirstError(c.Func) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// resultFlags records what the function's results may carry.
+func (f *Func) resultFlags() {
+	results := f.SSA.Signature.Results()
+	for _, b := range f.SSA.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok {
+			continue
+		}
+		for i, v := range ret.Results {
+			if i >= results.Len() {
+				break
+			}
+			switch t := results.At(i).Type(); {
+			case cancelmodel.IsError(t):
+				f.SetResult(i, f.ErrorFlags(v))
+			case cancelmodel.IsDeferredType(t):
+				f.SetResult(i, f.DeferredFlags(v))
+			}
+		}
+	}
+}
+
+// storedValues returns the values stored into a local variable.
+func storedValues(alloc *ssa.Alloc) []ssa.Value {
+	var vals []ssa.Value
+	for _, r := range *alloc.Referrers() {
+		if st, ok := r.(*ssa.Store); ok && st.Addr == alloc {
+			vals = append(vals, st.Val)
+		}
+	}
+	return vals
+}
+
+// formatVerb returns the verb that formats args[k] of a Printf-style call
+// whose format is args[0], or 0 when the format is not a constant or uses
+// explicit argument indexes.
+func formatVerb(args []ssa.Value, k int) rune {
+	c, ok := args[0].(*ssa.Const)
+	if !ok || c.Value == nil || c.Value.Kind() != constant.String {
+		return 0
+	}
+	verbs, ok := parseVerbs(constant.StringVal(c.Value))
+	if !ok || k-1 >= len(verbs) {
+		return 0
+	}
+	return verbs[k-1].verb
+}

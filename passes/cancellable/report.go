@@ -1,0 +1,207 @@
+package cancellable
+
+import (
+	"cmp"
+	"fmt"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+)
+
+// Result is what the cancellable pass gives the rules about one package:
+// its entry points and the latent problems of its functions. A package
+// that the pass skipped has a Result with nothing in it.
+type Result struct {
+	pkg     *types.Package
+	state   *state
+	entries []entry
+}
+
+// An entry point of the package.
+type entry struct {
+	name string    // as call paths show it
+	pos  token.Pos // its declaration, or the registration that marks it
+	// local is the entry's source function; for a function of another
+	// package registered here, remote is its summary.
+	local  *Func
+	remote *Summary
+}
+
+// Entry describes an entry point.
+type Entry struct {
+	Name string    // "OnGet", "Server.OnGet", "routes.func1", "rooms.OnGet"
+	Pos  token.Pos // the declaration (//cancelcheck:cancellable) or the registration call
+}
+
+// Entries lists the package's entry points in source order.
+func (r *Result) Entries() []Entry {
+	var out []Entry
+	for _, e := range r.entries {
+		out = append(out, Entry{Name: e.name, Pos: e.pos})
+	}
+	return out
+}
+
+// Options controls what a rule reports.
+type Options struct {
+	// All also reports the problems of this package that no entry point
+	// reaches (for libraries whose entry points live elsewhere), each with
+	// the call path from the function that contains it.
+	All bool
+}
+
+// Report reports the latent problems of rule that the package's entry
+// points reach: at the problem's own position when it is in this package,
+// otherwise at the call in this package through which the entry point
+// reaches it, naming the remote position. Each problem is reported once,
+// with the shortest call path. Findings on a line carrying (or below) a
+// //cancelcheck:ignore <rule> <reason> directive are suppressed; an
+// ignore directive for rule without a reason is itself reported.
+func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
+	s := r.state
+	type finding struct {
+		latent
+		entry string
+	}
+	best := make(map[[2]string]finding)
+	consider := func(l latent, entryName string) {
+		k := [2]string{pass.Fset.Position(l.pos).String(), l.Pos}
+		if old, ok := best[k]; !ok || len(l.Path) < len(old.Path) {
+			best[k] = finding{l, entryName}
+		}
+	}
+	for _, e := range r.entries {
+		for _, l := range e.latent(s) {
+			if l.Rule == rule {
+				consider(l, e.name)
+			}
+		}
+	}
+	if opts.All {
+		for _, f := range s.funcs {
+			for _, l := range f.latent {
+				if l.Rule == rule && l.local {
+					consider(l, "")
+				}
+			}
+		}
+	}
+	findings := make([]finding, 0, len(best))
+	for _, f := range best {
+		findings = append(findings, f)
+	}
+	slices.SortFunc(findings, func(a, b finding) int {
+		return cmp.Or(cmp.Compare(a.pos, b.pos), comparePos(a.Pos, b.Pos))
+	})
+	for _, f := range findings {
+		if !f.local && s.dirs.ignored(pass.Fset, rule, f.pos) {
+			continue
+		}
+		d := analysis.Diagnostic{Pos: f.pos, Category: rule}
+		path := s.pathString(f.Path)
+		if f.local {
+			d.Message = fmt.Sprintf("%s: %s (call path: %s)", rule, f.Reason, path)
+			d.SuggestedFixes = f.fixes
+		} else {
+			last := f.Path[len(f.Path)-1]
+			d.Message = fmt.Sprintf("%s: in %s at %s: %s (call path: %s)",
+				rule, s.stepName(last), remotePos(last.Pkg, f.Pos), f.Reason, path)
+		}
+		pass.Report(d)
+	}
+	for _, ig := range s.dirs.all {
+		if ig.rule == rule && ig.reason == "" {
+			pass.Reportf(ig.pos, "%s: //cancelcheck:ignore %s needs a reason: //cancelcheck:ignore %s <why this is safe>", rule, rule, rule)
+		}
+	}
+}
+
+// latent returns the problems an entry point reaches.
+func (e *entry) latent(s *state) []latent {
+	if e.local != nil {
+		return e.local.latent
+	}
+	if e.remote == nil {
+		return nil
+	}
+	out := make([]latent, 0, len(e.remote.Latent))
+	for _, p := range e.remote.Latent {
+		out = append(out, latent{Problem: p, pos: e.pos})
+	}
+	return out
+}
+
+// pathString renders a call path: "OnGet → loadRoom → store.Fetch".
+func (s *state) pathString(path []Step) string {
+	names := make([]string, len(path))
+	for i, step := range path {
+		names[i] = s.stepName(step)
+	}
+	return strings.Join(names, " → ")
+}
+
+// stepName qualifies a step's function with its package name when it is
+// not in the package being analysed.
+func (s *state) stepName(step Step) string {
+	if step.Pkg == s.pass.Pkg.Path() {
+		return step.Func
+	}
+	return step.Pkg[strings.LastIndex(step.Pkg, "/")+1:] + "." + step.Func
+}
+
+// remotePos renders a position in another package as "pkgpath/file.go:line".
+func remotePos(pkg, pos string) string {
+	return pkg + "/" + shortPos(pos)
+}
+
+// findEntries collects the package's entry points: functions declared
+// //cancelcheck:cancellable, and functions passed to a function marked
+// //cancelcheck:marks-cancellable (of this package or another).
+func (s *state) findEntries() {
+	seen := make(map[*ssa.Function]bool)
+	for _, f := range s.funcs {
+		if f.Summary.Cancellable && !f.failed {
+			s.result.entries = append(s.result.entries, entry{name: f.Name(), pos: f.decl.Name.Pos(), local: f})
+			seen[f.SSA] = true
+		}
+	}
+	scan := func(f *Func) {
+		for _, b := range f.SSA.Blocks {
+			for _, instr := range b.Instrs {
+				call, ok := instr.(ssa.CallInstruction)
+				if !ok {
+					continue
+				}
+				c := call.Common()
+				if callee := f.Callee(c); callee.Summary == nil || !callee.Summary.MarksCancellable {
+					continue
+				}
+				for _, arg := range Args(c) {
+					fv := f.FuncValue(arg)
+					switch {
+					case fv.Local != nil && !fv.Local.failed:
+						if !seen[fv.Local.SSA] {
+							seen[fv.Local.SSA] = true
+							s.result.entries = append(s.result.entries, entry{name: fv.Name, pos: call.Pos(), local: fv.Local})
+						}
+					case fv.Summary != nil && call.Pos().IsValid():
+						s.result.entries = append(s.result.entries, entry{name: fv.Name, pos: call.Pos(), remote: fv.Summary})
+					}
+				}
+			}
+		}
+	}
+	for _, f := range s.funcs {
+		if !f.failed {
+			scan(f)
+		}
+	}
+	for _, init := range s.inits {
+		scan(&Func{SSA: init, s: s})
+	}
+	slices.SortStableFunc(s.result.entries, func(a, b entry) int { return cmp.Compare(a.pos, b.pos) })
+}

@@ -1,0 +1,85 @@
+// Package facts checks the summaries the pass exports. // want package:"uses-runtime"
+package facts
+
+import (
+	"errors"
+	"fmt"
+
+	"cancellable/factsdep"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+)
+
+// viaFact suspends because the imported Load does.
+func viaFact(t *deferred.Task) (string, error) { // want viaFact:"suspends result1=cancel"
+	return factsdep.Load(t, deferred.New[string](nil))
+}
+
+// wrapped keeps the cancellation: %w and errors.Join carry it.
+func wrapped(t *deferred.Task) error { // want wrapped:"suspends result0=cancel"
+	_, err := viaFact(t)
+	if err != nil {
+		return errors.Join(fmt.Errorf("loading: %w", err), errors.New("other"))
+	}
+	return nil
+}
+
+// cut returns an error formatted with %v: the chain is cut, the result
+// does not carry the cancellation any more.
+func cut(t *deferred.Task) error { // want cut:"suspends"
+	_, err := viaFact(t)
+	if err != nil {
+		return fmt.Errorf("loading: %v", err)
+	}
+	return nil
+}
+
+// gathered awaits a Gather: its error may be a *FirstError.
+func gathered(t *deferred.Task) error { // want gathered:"suspends result0=cancel\\|firsterror"
+	_, err := deferred.Await(t, factsdep.All(nil))
+	return err
+}
+
+// unwrapped removes the FirstError.
+func unwrapped(t *deferred.Task) error { // want unwrapped:"suspends result0=cancel"
+	return deferred.UnwrapFirstError(gathered(t))
+}
+
+// started returns a Run Deferred whose function returns a FirstError.
+func started() *deferred.Deferred[int] { // want started:"result0=firsterror"
+	return deferred.Run(func(t *deferred.Task) (int, error) {
+		return 0, gathered(t)
+	})
+}
+
+// runner runs its parameter.
+func runner(t *deferred.Task, f func(*deferred.Task) error) error { // want runner:"runs\\[1\\]"
+	return f(t)
+}
+
+// recursive functions reach a fixed point.
+func even(t *deferred.Task, n int) error { // want even:"suspends result0=cancel"
+	if n == 0 {
+		_, err := deferred.Await(t, deferred.New[int](nil))
+		return err
+	}
+	return odd(t, n-1)
+}
+
+func odd(t *deferred.Task, n int) error { // want odd:"suspends result0=cancel"
+	return even(t, n-1)
+}
+
+// OnGet is an entry point.
+//
+//cancelcheck:cancellable
+func OnGet(t *deferred.Task) error { // want OnGet:"cancellable suspends result0=cancel"
+	if err := wrapped(t); err != nil {
+		return err
+	}
+	factsdep.Register("room", func(t *deferred.Task) (string, error) { return "", nil })
+	return runner(t, func(t *deferred.Task) error { return nil })
+}
+
+// Plain has no fact.
+func Plain() int { return 1 }
