@@ -105,9 +105,10 @@ func Handle(name string, h Handler) http.Handler {
 // Handle logs a request whose client has gone.
 //
 // Every function passed to Cancellable is a cancellable entry point for
-// cancelcheck, as if its declaration carried //cancelcheck:cancellable: the
-// directive below tells the analyzers so, and h and everything it awaits
-// must survive cancellation. net/http notices a disconnect by reading from
+// cancelcheck, as if its declaration carried //cancelcheck:cancellable:
+// Cancellable's declaration carries the directive
+// //cancelcheck:marks-cancellable, which tells the analyzers so. h and
+// everything it awaits must therefore survive cancellation. net/http notices a disconnect by reading from
 // the connection, which it does once the request body has been read (at
 // once for a request without a body).
 //
