@@ -96,7 +96,9 @@ func Handle(name string, h Handler) http.Handler {
 // Cancellable is Handle for a handler that can be cancelled: when the
 // request's context ends because the client disconnected, the request's
 // Deferred is cancelled, the Deferred that h awaits is cancelled, and the
-// *CancelledError comes back up out of h's Await. The request is then
+// *CancelledError comes back up out of h's Await; r's Context (t's) ends
+// too, with the *CancelledError as its cause, so that context-aware code h
+// calls stops as well. The request is then
 // answered with StatusClientClosedRequest and logged once, as "Request
 // cancelled: client disconnected". A cancellation that reaches h without a
 // disconnect (a Deferred cancelled by other code) is a bug somewhere and is

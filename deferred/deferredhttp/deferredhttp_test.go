@@ -25,7 +25,7 @@ import (
 func TestCancellableClientDisconnects(t *testing.T) {
 	started := make(chan struct{})
 	cancelledDown := make(chan struct{})
-	awaited := make(chan error, 1)
+	awaited, causes := make(chan error, 1), make(chan error, 1)
 	var lc *logcontext.LoggingContext
 	e := serve(t, deferredhttp.Cancellable("room", func(t *deferred.Task, r *http.Request) (deferredhttp.Response, error) {
 		lc = logcontext.Current(t)
@@ -33,6 +33,7 @@ func TestCancellableClientDisconnects(t *testing.T) {
 		close(started)
 		_, err := deferred.Await(t, load)
 		awaited <- err
+		causes <- context.Cause(r.Context()) // what context-aware code sees
 		return deferredhttp.Response{}, fmt.Errorf("loading room: %w", err)
 	}))
 
@@ -45,6 +46,9 @@ func TestCancellableClientDisconnects(t *testing.T) {
 	var ce *deferred.CancelledError
 	if !errors.As(err, &ce) || ce.Reason != "client disconnected" {
 		t.Fatalf("the handler's Await returned %v, want a *CancelledError for the disconnect", err)
+	}
+	if cause := <-causes; !errors.As(cause, &ce) {
+		t.Errorf("the handler's request context ended with %v, want the *CancelledError", cause)
 	}
 	select {
 	case <-cancelledDown:
@@ -104,6 +108,9 @@ func TestHandleRunsToCompletionAfterDisconnect(t *testing.T) {
 	e := serve(t, deferredhttp.Handle("send", func(t *deferred.Task, r *http.Request) (deferredhttp.Response, error) {
 		close(started)
 		body, err := deferred.Await(t, load)
+		if err == nil {
+			err = r.Context().Err() // not cancelled either
+		}
 		awaited <- err
 		logcontext.Logger(t).Info("sent")
 		return deferredhttp.Response{Status: http.StatusAccepted, Body: []byte(body)}, err
