@@ -153,8 +153,8 @@ func (l *listing[T]) fired(i int, v T, err error) {
 		l.mu.Unlock()
 		if l.first != nil {
 			errs := make([]error, len(l.results))
-			for i, r := range l.results {
-				errs[i] = r.Err
+			for j, r := range l.results {
+				errs[j] = r.Err
 			}
 			l.first.resolve(Winner[T]{}, &AllFailedError{Errs: errs})
 		} else {

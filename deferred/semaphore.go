@@ -93,12 +93,9 @@ func (s *Semaphore) Tokens() int {
 	return s.tokens
 }
 
-// Limit reports how many tokens s has in all.
-func (s *Semaphore) Limit() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.limit
-}
+// Limit reports how many tokens s has in all, free or held; it never
+// changes.
+func (s *Semaphore) Limit() int { return s.limit }
 
 // WithSemaphore runs f holding one of s's tokens and returns a Deferred with
 // the result of the Deferred f hands back (Twisted's DeferredSemaphore.run).

@@ -11,7 +11,7 @@ import (
 
 // Clock is a deferred.Clock whose time moves only when the test says so
 // (Twisted's task.Clock): calls scheduled with AfterFunc run when Advance
-// moves the time past theirs, on the goroutine that calls Advance. A test
+// moves the time to theirs, on the goroutine that calls Advance. A test
 // that drives a Timeout, a Sleep or a DeferLater with it is deterministic
 // and takes no real time.
 //
