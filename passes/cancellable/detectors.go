@@ -11,4 +11,5 @@ package cancellable
 // the rule, add it here, and create passes/<rule> with NewRule.
 var detectors = []func(*Func){
 	(*Func).resultFlags,
+	detectSwallowedCancel,
 }

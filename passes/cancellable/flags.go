@@ -46,9 +46,9 @@ func (f *Func) errorFlags(v ssa.Value, seen map[ssa.Value]bool) Flags {
 			return f.errorFlags(v.X, seen)
 		}
 	case *ssa.UnOp:
-		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
+		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
 			var fl Flags
-			for _, val := range storedValues(alloc) {
+			for _, val := range reachingStores(v) {
 				fl |= f.errorFlags(val, seen)
 			}
 			return fl
@@ -113,9 +113,9 @@ func (f *Func) deferredFlags(v ssa.Value, seen map[ssa.Value]bool) Flags {
 	case *ssa.ChangeType:
 		return f.deferredFlags(v.X, seen)
 	case *ssa.UnOp:
-		if alloc, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
+		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
 			var fl Flags
-			for _, val := range storedValues(alloc) {
+			for _, val := range reachingStores(v) {
 				fl |= f.deferredFlags(val, seen)
 			}
 			return fl

@@ -2,7 +2,12 @@ package cancellable
 
 import "go/token"
 
-const mulOp = token.MUL // a load: *p
+const (
+	mulOp = token.MUL // a load: *p
+	notOp = token.NOT
+	eqlOp = token.EQL
+	neqOp = token.NEQ
+)
 
 // A fmtVerb is one verb of a Printf format, the argument it consumes.
 type fmtVerb struct {

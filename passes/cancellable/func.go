@@ -26,6 +26,7 @@ type Func struct {
 	decl   *ast.FuncDecl // nil for function literals
 	latent []latent      // Summary.Latent with what only this pass knows
 	failed bool          // an internal error occurred: the function is skipped
+	taints []*taint      // the flows of its sources, during one computation
 }
 
 // A latent problem as the pass holds it in memory: the exported Problem,
@@ -79,6 +80,7 @@ func (f *Func) SetResult(i int, flags Flags) {
 func (f *Func) reset() {
 	f.Summary = Summary{Cancellable: f.Summary.Cancellable, MarksCancellable: f.Summary.MarksCancellable}
 	f.latent = nil
+	f.taints = nil
 }
 
 // finish normalises the summary: sorted, deduplicated, capped.

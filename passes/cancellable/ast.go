@@ -1,0 +1,63 @@
+package cancellable
+
+import (
+	"go/ast"
+	"go/token"
+
+	"golang.org/x/tools/go/ast/astutil"
+)
+
+// fileOf returns the syntax of the package file that contains pos.
+func (s *state) fileOf(pos token.Pos) *ast.File {
+	if tf := s.pass.Fset.File(pos); tf != nil {
+		return s.files[tf]
+	}
+	return nil
+}
+
+// pathTo returns the syntax nodes that enclose pos, innermost first.
+func (s *state) pathTo(pos token.Pos) []ast.Node {
+	file := s.fileOf(pos)
+	if file == nil || !pos.IsValid() {
+		return nil
+	}
+	path, _ := astutil.PathEnclosingInterval(file, pos, pos)
+	return path
+}
+
+// handlerNode returns the if statement or case clause whose condition
+// holds pos (the test that took an error in), or nil.
+func (s *state) handlerNode(pos token.Pos) ast.Node {
+	for _, n := range s.pathTo(pos) {
+		switch n := n.(type) {
+		case *ast.IfStmt:
+			if n.Cond != nil && n.Cond.Pos() <= pos && pos < n.Cond.End() {
+				return n
+			}
+		case *ast.CaseClause:
+			for _, e := range n.List {
+				if e.Pos() <= pos && pos < e.End() {
+					return n
+				}
+			}
+		case *ast.FuncLit, *ast.FuncDecl:
+			return nil
+		}
+	}
+	return nil
+}
+
+// statementAt returns the statement that contains pos, or nil.
+func (s *state) statementAt(pos token.Pos) ast.Stmt {
+	for _, n := range s.pathTo(pos) {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			return nil
+		case ast.Stmt:
+			if _, block := n.(*ast.BlockStmt); !block {
+				return n
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,454 @@
+package cancellable
+
+import (
+	"go/constant"
+	"go/token"
+	"go/types"
+	"slices"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// A source is an error value that may carry a cancellation: an error result
+// of a call (Await, or a callee whose summary says so) or the failure
+// parameter of an errback.
+type source struct {
+	fn    *ssa.Function   // the function it lives in
+	instr ssa.Instruction // the call that produces it; nil for a parameter
+	value ssa.Value       // the error value; nil when the call's error is discarded
+	flags Flags           // what it may carry: Cancel, and maybe FirstError
+	from  string          // what it comes from, for messages: "Await", "loadRoom"
+	// errback: the source is the failure parameter of an errback, which
+	// recovers the chain by returning a nil error.
+	errback bool
+	via     *Func // for an errback: the function that adds it
+	site    token.Pos
+}
+
+// sources lists the function's sources in instruction order, and the
+// failure parameters of the errbacks it adds to Deferreds.
+func (f *Func) sources() []*source {
+	var out []*source
+	for _, b := range f.SSA.Blocks {
+		for _, instr := range b.Instrs {
+			call, ok := instr.(*ssa.Call)
+			if !ok {
+				continue
+			}
+			c := call.Common()
+			callee := f.Callee(c)
+			if !callee.Resolved() {
+				continue
+			}
+			if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && len(c.Args) == 2 {
+				out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: "Await",
+					flags: Cancel | f.DeferredFlags(c.Args[1])&FirstError})
+			} else if callee.Summary != nil {
+				results := c.Signature().Results()
+				for i := 0; i < results.Len(); i++ {
+					if fl := callee.Summary.Result(i); fl&Cancel != 0 && cancelmodel.IsError(results.At(i).Type()) {
+						out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: callee.Name,
+							flags: fl & (Cancel | FirstError)})
+					}
+				}
+			}
+			if k, p, ok := cancelmodel.Errback(callee.Func); ok && k < len(c.Args) {
+				eb := f.FuncValue(c.Args[k])
+				if eb.Local == nil || p >= len(eb.Local.SSA.Params) {
+					continue
+				}
+				fl := Cancel
+				if len(c.Args) > 0 {
+					fl |= f.DeferredFlags(c.Args[0]) & FirstError
+				}
+				out = append(out, &source{fn: eb.Local.SSA, value: eb.Local.SSA.Params[p], flags: fl,
+					errback: true, via: eb.Local, site: call.Pos()})
+			}
+		}
+	}
+	return out
+}
+
+// result returns the value of result i of a call, or nil if the call site
+// discards it.
+func result(call *ssa.Call, i int) ssa.Value {
+	if call.Common().Signature().Results().Len() == 1 {
+		if !used(call) {
+			return nil
+		}
+		return call
+	}
+	for _, r := range *call.Referrers() {
+		if e, ok := r.(*ssa.Extract); ok && e.Index == i && used(e) {
+			return e
+		}
+	}
+	return nil
+}
+
+// used reports whether a value has a use other than debugging information.
+func used(v ssa.Value) bool {
+	for _, r := range *v.Referrers() {
+		if _, debug := r.(*ssa.DebugRef); !debug {
+			return true
+		}
+	}
+	return false
+}
+
+// How an instruction uses a tainted value.
+type useKind uint8
+
+const (
+	useReads     useKind = iota + 1 // reads it and passes nothing on: a comparison, logging, errors.Is
+	usePropagate                    // passes it on: returns it, wraps it with %w, hands it to unknown code
+)
+
+// A cut is a call that formats a possible cancellation into a new error
+// whose chain no longer holds it (fmt.Errorf with %v).
+type cut struct {
+	call *ssa.Call
+	arg  int // index of the formatted argument (the format is 0)
+	verb rune
+}
+
+// taint is the set of values a source flows into, within its function,
+// and how the function's instructions use them.
+type taint struct {
+	src   *source
+	f     *Func // resolves calls in src.fn
+	flags map[ssa.Value]Flags
+	uses  map[ssa.Instruction]useKind
+	cuts  []cut
+}
+
+func (f *Func) taint(src *source) *taint {
+	t := &taint{src: src, f: f, flags: make(map[ssa.Value]Flags), uses: make(map[ssa.Instruction]useKind)}
+	if src.via != nil {
+		t.f = src.via
+	}
+	if src.value == nil {
+		return t
+	}
+	work := []ssa.Value{src.value}
+	t.flags[src.value] = src.flags
+	add := func(v ssa.Value, fl Flags) {
+		if old, ok := t.flags[v]; !ok || old|fl != old {
+			t.flags[v] = old | fl
+			work = append(work, v)
+		}
+	}
+	for len(work) > 0 {
+		v := work[len(work)-1]
+		work = work[:len(work)-1]
+		fl := t.flags[v]
+		refs := v.Referrers()
+		if refs == nil {
+			continue
+		}
+		for _, r := range *refs {
+			t.use(r, t.classify(v, fl, r, add))
+		}
+	}
+	return t
+}
+
+// use records the strongest use of an instruction.
+func (t *taint) use(instr ssa.Instruction, k useKind) {
+	if k > t.uses[instr] {
+		t.uses[instr] = k
+	}
+}
+
+// classify says how instruction r uses the tainted value v, adding the
+// values that carry v on to the taint.
+func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add func(ssa.Value, Flags)) useKind {
+	switch r := r.(type) {
+	case *ssa.DebugRef:
+		return 0
+	case *ssa.Phi:
+		add(r, fl)
+		return useReads
+	case *ssa.ChangeInterface:
+		add(r, fl)
+		return useReads
+	case *ssa.MakeInterface:
+		add(r, fl)
+		return useReads
+	case *ssa.ChangeType:
+		add(r, fl)
+		return useReads
+	case *ssa.TypeAssert:
+		if types.IsInterface(r.AssertedType) {
+			if !r.CommaOk {
+				add(r, fl)
+			} else {
+				for _, rr := range *r.Referrers() {
+					if e, ok := rr.(*ssa.Extract); ok && e.Index == 0 {
+						add(e, fl)
+					}
+				}
+			}
+		}
+		return useReads
+	case *ssa.BinOp:
+		return useReads
+	case *ssa.Store:
+		if r.Val != v {
+			return useReads
+		}
+		if alloc, ok := r.Addr.(*ssa.Alloc); ok && !captured(alloc) {
+			for _, ar := range *alloc.Referrers() {
+				if load, ok := ar.(*ssa.UnOp); ok && load.Op == mulOp && slices.Contains(reachingStores(load), v) {
+					add(load, fl)
+				}
+			}
+			return useReads
+		}
+		if call, k, ok := variadicCall(r); ok {
+			kind := t.classifyCall(call, k, fl, add)
+			t.use(call, kind)
+			return 0
+		}
+		return usePropagate
+	case *ssa.Call:
+		c := r.Common()
+		if c.IsInvoke() {
+			if c.Value == v && c.Method.Name() == "Error" {
+				return useReads
+			}
+			return usePropagate
+		}
+		for k, a := range c.Args {
+			if a == v {
+				if kind := t.classifyCall(r, k, fl, add); kind == usePropagate {
+					return usePropagate
+				}
+			}
+		}
+		return useReads
+	}
+	// Returns, sends, map updates, panics, closures binding it, go and
+	// defer statements, and anything not modelled: passed on.
+	return usePropagate
+}
+
+// classifyCall says how a call uses the tainted value it gets as argument
+// k (counting the variadic ones separately, as Args does).
+func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add func(ssa.Value, Flags)) useKind {
+	c := call.Common()
+	if b, ok := c.Value.(*ssa.Builtin); ok {
+		if b.Name() == "print" || b.Name() == "println" {
+			return useReads
+		}
+		return usePropagate
+	}
+	callee := t.f.Callee(c)
+	if callee.Func == nil {
+		return usePropagate
+	}
+	if carries, formats := cancelmodel.Wraps(callee.Func); carries {
+		if cancelmodel.IsUnwrapFirstError(callee.Func) {
+			fl &^= FirstError
+		}
+		add(call, fl)
+		return useReads
+	} else if formats {
+		switch verb := formatVerb(Args(c), k); verb {
+		case 'w':
+			add(call, fl)
+			return useReads
+		case 0, '*':
+			return usePropagate // a format we do not follow: assume it wraps
+		default:
+			t.cuts = append(t.cuts, cut{call: call, arg: k, verb: verb})
+			return useReads
+		}
+	}
+	if cancelmodel.OnlyReads(callee.Func) || cancelmodel.NoReturn(callee.Func) {
+		return useReads
+	}
+	return usePropagate
+}
+
+// captured reports whether a local variable is used other than by loads
+// and stores: shared with a function literal, or its address passed on,
+// so that others may read (and pass on) its value.
+func captured(alloc *ssa.Alloc) bool {
+	for _, r := range *alloc.Referrers() {
+		switch r := r.(type) {
+		case *ssa.Store:
+			if r.Addr != alloc {
+				return true
+			}
+		case *ssa.UnOp:
+			if r.Op != mulOp {
+				return true
+			}
+		case *ssa.DebugRef:
+		default:
+			return true
+		}
+	}
+	return false
+}
+
+// variadicCall recognises a store into the slice that a call site builds
+// for variadic arguments, and returns the call and the argument's index
+// as Args counts it.
+func variadicCall(st *ssa.Store) (*ssa.Call, int, bool) {
+	ia, ok := st.Addr.(*ssa.IndexAddr)
+	if !ok {
+		return nil, 0, false
+	}
+	alloc, ok := ia.X.(*ssa.Alloc)
+	if !ok {
+		return nil, 0, false
+	}
+	idx, ok := ia.Index.(*ssa.Const)
+	if !ok {
+		return nil, 0, false
+	}
+	for _, r := range *alloc.Referrers() {
+		sl, ok := r.(*ssa.Slice)
+		if !ok {
+			continue
+		}
+		for _, sr := range *sl.Referrers() {
+			call, ok := sr.(*ssa.Call)
+			if !ok {
+				continue
+			}
+			args := call.Common().Args
+			if len(args) > 0 && args[len(args)-1] == sl && call.Common().Signature().Variadic() {
+				i, _ := constant.Int64Val(idx.Value)
+				return call, len(args) - 1 + int(i), true
+			}
+		}
+	}
+	return nil, 0, false
+}
+
+// tainted reports whether v carries the source.
+func (t *taint) tainted(v ssa.Value) bool {
+	_, ok := t.flags[v]
+	return ok
+}
+
+// isNil reports whether v is the constant nil.
+func isNil(v ssa.Value) bool {
+	c, ok := v.(*ssa.Const)
+	return ok && c.IsNil()
+}
+
+// nilValue reports whether v is nil on every path: the constant, a phi of
+// nils, or a local variable only ever assigned nil.
+func nilValue(v ssa.Value, seen map[ssa.Value]bool) bool {
+	if seen[v] {
+		return true
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Const:
+		return v.IsNil()
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			if !nilValue(e, seen) {
+				return false
+			}
+		}
+		return true
+	case *ssa.UnOp:
+		// A deferred function may still assign a captured variable; the
+		// value returned here is what the function itself stored.
+		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
+			for _, val := range reachingStores(v) {
+				if !nilValue(val, seen) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// loadsErrCancelled reports whether v is the value of deferred.ErrCancelled.
+func loadsErrCancelled(v ssa.Value) bool {
+	load, ok := v.(*ssa.UnOp)
+	if !ok || load.Op != mulOp {
+		return false
+	}
+	g, ok := load.X.(*ssa.Global)
+	if !ok {
+		return false
+	}
+	obj, _ := g.Object().(*types.Var)
+	return cancelmodel.IsErrCancelled(obj)
+}
+
+// errorText returns the tainted error whose Error() v is.
+func (t *taint) errorText(v ssa.Value) bool {
+	call, ok := v.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	c := call.Common()
+	return c.IsInvoke() && c.Method.Name() == "Error" && t.tainted(c.Value)
+}
+
+// constString returns the value of a string constant.
+func constString(v ssa.Value) (string, bool) {
+	c, ok := v.(*ssa.Const)
+	if !ok || c.Value == nil || c.Value.Kind() != constant.String {
+		return "", false
+	}
+	return constant.StringVal(c.Value), true
+}
+
+// reachingStores returns the values that a load of a local variable may
+// read: the last store before it in its block, else those at the end of
+// each predecessor, recursively. Stores are the only writes to a variable
+// that is not captured.
+func reachingStores(load *ssa.UnOp) []ssa.Value {
+	alloc, ok := load.X.(*ssa.Alloc)
+	if !ok {
+		return nil
+	}
+	b := load.Block()
+	i := slices.Index(b.Instrs, ssa.Instruction(load))
+	if v := lastStore(alloc, b.Instrs[:max(i, 0)]); v != nil {
+		return []ssa.Value{v}
+	}
+	var out []ssa.Value
+	seen := map[*ssa.BasicBlock]bool{b: true}
+	work := slices.Clone(b.Preds)
+	for len(work) > 0 {
+		p := work[len(work)-1]
+		work = work[:len(work)-1]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		if v := lastStore(alloc, p.Instrs); v != nil {
+			if !slices.Contains(out, v) {
+				out = append(out, v)
+			}
+			continue
+		}
+		work = append(work, p.Preds...)
+	}
+	return out
+}
+
+// lastStore returns the value of the last store to alloc among instrs.
+func lastStore(alloc *ssa.Alloc, instrs []ssa.Instruction) ssa.Value {
+	for i := len(instrs) - 1; i >= 0; i-- {
+		if st, ok := instrs[i].(*ssa.Store); ok && st.Addr == alloc {
+			return st.Val
+		}
+	}
+	return nil
+}

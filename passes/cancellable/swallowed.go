@@ -1,0 +1,222 @@
+package cancellable
+
+import (
+	"go/ast"
+	"go/token"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// detectSwallowedCancel finds errors that may be cancellations and are
+// dropped on a path that then goes on normally (swallowedcancel).
+func detectSwallowedCancel(f *Func) {
+	for _, t := range f.flows() {
+		sw := t.walk()
+		if sw == nil {
+			continue
+		}
+		pos, fix := f.swallowSite(t, sw)
+		reason := swallowReason(t, sw)
+		var fixes []analysis.SuggestedFix
+		if fix != nil {
+			fixes = append(fixes, *fix)
+		}
+		f.reportSource(t.src, SwallowedCancel, pos, reason, fixes...)
+	}
+}
+
+// flows returns the taint of each of the function's sources, computed
+// once per summary computation.
+func (f *Func) flows() []*taint {
+	if f.taints == nil {
+		f.taints = []*taint{}
+		for _, src := range f.sources() {
+			f.taints = append(f.taints, f.taint(src))
+		}
+	}
+	return f.taints
+}
+
+// reportSource reports a problem found while following a source: in this
+// function's code, or in the errback it adds (then the call path goes
+// through the errback).
+func (f *Func) reportSource(src *source, rule string, pos token.Pos, reason string, fixes ...analysis.SuggestedFix) {
+	n := len(f.latent)
+	f.Report(rule, pos, reason, fixes...)
+	if src.errback && len(f.latent) > n {
+		l := &f.latent[n]
+		l.Path[0].Call = f.s.pass.Fset.Position(src.site).String()
+		l.Path = append(l.Path, Step{Pkg: f.s.pass.Pkg.Path(), Func: src.via.Name()})
+	}
+}
+
+// swallowSite returns where to report a swallow: the test that took the
+// error in (an if or case), else the statement that produced the error,
+// else (an errback with no test) the return that recovers; and the fix
+// that re-raises cancellations there, when the edit is safe.
+func (f *Func) swallowSite(t *taint, sw *swallow) (token.Pos, *analysis.SuggestedFix) {
+	if h := sw.state.handler; h != nil {
+		if node := f.s.handlerNode(h.Cond.Pos()); node != nil {
+			return node.Pos(), f.reraiseInBranch(t, sw, node)
+		}
+		if h.Cond.Pos().IsValid() {
+			return h.Cond.Pos(), nil
+		}
+	}
+	if t.src.instr != nil {
+		if stmt := f.s.statementAt(t.src.instr.Pos()); stmt != nil {
+			return stmt.Pos(), nil
+		}
+		return t.src.instr.Pos(), nil
+	}
+	if fix := f.reraiseAtStart(t); fix != nil {
+		return sw.at.Pos(), fix
+	}
+	if sw.at.Pos().IsValid() {
+		return sw.at.Pos(), nil
+	}
+	return t.src.fn.Pos(), nil
+}
+
+// swallowReason says what is wrong, what happens on cancellation, and the
+// fix, in one line.
+func swallowReason(t *taint, sw *swallow) string {
+	what := "the error from " + t.src.from
+	if t.src.errback {
+		what = "the failure passed to this errback"
+	}
+	var how string
+	switch {
+	case t.src.value == nil && t.src.instr != nil:
+		how = what + " is discarded"
+	case sw.state.mode == modeCancel:
+		how = what + " is a cancellation here, and it is dropped"
+	default:
+		how = what + " may be a cancellation, and it is dropped"
+	}
+	switch sw.event {
+	case eventReturn:
+		if t.src.errback {
+			how += ": the errback returns a nil error, which recovers the chain"
+		} else if hasErrorResult(t.src.fn) {
+			how += ": the function returns a nil error"
+		} else {
+			how += ": the function returns normally"
+		}
+	case eventRetry:
+		how += ": the loop goes round and waits again"
+	case eventGoesOn:
+		how += ": the function goes on to wait again"
+	}
+	return how + ", so cancelled work carries on as if nothing had happened; " +
+		"re-raise it first: if errors.Is(err, deferred.ErrCancelled) { return …, err }"
+}
+
+func hasErrorResult(fn *ssa.Function) bool {
+	results := fn.Signature.Results()
+	for i := 0; i < results.Len(); i++ {
+		if cancelmodel.IsError(results.At(i).Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// reraiseInBranch is the fix for a handler: insert the re-raise at the top
+// of the branch that took the error in.
+func (f *Func) reraiseInBranch(t *taint, sw *swallow, node ast.Node) *analysis.SuggestedFix {
+	ifs, ok := node.(*ast.IfStmt)
+	h := sw.state.handler
+	if !ok || sw.state.branch < 0 || sw.state.branch >= len(h.Block().Succs) {
+		return nil
+	}
+	var body *ast.BlockStmt
+	switch h.Block().Succs[sw.state.branch].Comment {
+	case "if.then":
+		body = ifs.Body
+	case "if.else":
+		body, _ = ifs.Else.(*ast.BlockStmt)
+	}
+	if body == nil || !f.condIsWhole(ifs, h) {
+		return nil
+	}
+	name := f.errIdent(t, ast.Unparen(ifs.Cond))
+	if name == "" {
+		return nil
+	}
+	return f.reraiseFix(t.src.fn, body, name)
+}
+
+// condIsWhole reports whether the If instruction tests the whole condition
+// of the if statement (not one operand of && or ||).
+func (f *Func) condIsWhole(ifs *ast.IfStmt, h *ssa.If) bool {
+	cond := ast.Unparen(ifs.Cond)
+	for {
+		u, ok := cond.(*ast.UnaryExpr)
+		if !ok || u.Op != token.NOT {
+			break
+		}
+		cond = ast.Unparen(u.X)
+	}
+	pos := h.Cond.Pos()
+	switch cond := cond.(type) {
+	case *ast.BinaryExpr:
+		return cond.OpPos == pos && (cond.Op == token.EQL || cond.Op == token.NEQ)
+	case *ast.CallExpr:
+		return cond.Lparen == pos
+	}
+	return false
+}
+
+// errIdent returns the name of the error variable a condition tests.
+func (f *Func) errIdent(t *taint, cond ast.Expr) string {
+	for {
+		u, ok := cond.(*ast.UnaryExpr)
+		if !ok {
+			break
+		}
+		cond = ast.Unparen(u.X)
+	}
+	var candidates []ast.Expr
+	switch cond := cond.(type) {
+	case *ast.BinaryExpr:
+		candidates = []ast.Expr{cond.X, cond.Y}
+	case *ast.CallExpr:
+		if len(cond.Args) > 0 {
+			candidates = cond.Args[:1]
+		}
+	}
+	for _, e := range candidates {
+		id, ok := ast.Unparen(e).(*ast.Ident)
+		if !ok || id.Name == "nil" || id.Name == "_" {
+			continue
+		}
+		if obj := f.s.pass.TypesInfo.Uses[id]; obj != nil && cancelmodel.IsError(obj.Type()) {
+			return id.Name
+		}
+	}
+	return ""
+}
+
+// reraiseAtStart is the fix for an errback with no test: insert the
+// re-raise at the top of its body.
+func (f *Func) reraiseAtStart(t *taint) *analysis.SuggestedFix {
+	param, ok := t.src.value.(*ssa.Parameter)
+	if !ok || param.Name() == "_" || param.Name() == "" {
+		return nil
+	}
+	var body *ast.BlockStmt
+	switch syn := t.src.fn.Syntax().(type) {
+	case *ast.FuncLit:
+		body = syn.Body
+	case *ast.FuncDecl:
+		body = syn.Body
+	}
+	if body == nil {
+		return nil
+	}
+	return f.reraiseFix(t.src.fn, body, param.Name())
+}
