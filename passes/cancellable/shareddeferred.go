@@ -1,0 +1,726 @@
+package cancellable
+
+import (
+	"cmp"
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// SharedResults is the fact the shareddeferred rule keeps for a named
+// function that returns a shared Deferred: a Deferred that is not the
+// caller's own (see docs/rules/shareddeferred.md), unshielded. It says
+// where the Deferred is handed out and why it is shared, so that a caller
+// that awaits it — in this package or another — reports the problem at
+// that return, where deferred.StopCancellation goes. A caller that shields
+// the result, or never hands it to a wait, reports nothing: that is why
+// this is not a latent problem of the function itself.
+type SharedResults struct {
+	Results []SharedResult // sorted by index and position, at most MaxLatent
+}
+
+// A SharedResult is one shared Deferred a function returns.
+type SharedResult struct {
+	Index  int    // the result
+	Pos    string // the returned expression that hands it out: "file:line:col"
+	Reason string // why it is shared: "loaded from map cache"
+	// ViaParam: the Deferred is kept in storage reached through parameter
+	// Param (receiver first): it is shared only when the caller's argument
+	// is. A value the caller made in the same call is its own.
+	ViaParam bool
+	Param    int
+	// Path is the call path from the function the fact describes
+	// (Path[0]) down to the function whose return is at Pos.
+	Path []Step
+}
+
+// AFact marks SharedResults as an analysis fact.
+func (*SharedResults) AFact() {}
+
+func (s *SharedResults) String() string {
+	var parts []string
+	for _, r := range s.Results {
+		parts = append(parts, fmt.Sprintf("shared result%d@%s", r.Index, shortPos(r.Pos)))
+	}
+	return strings.Join(parts, " ")
+}
+
+func init() {
+	// The rule's detector and fact, beside the pass's own.
+	detectors = append(detectors, (*Func).sharedDeferred)
+	Analyzer.FactTypes = append(Analyzer.FactTypes, (*SharedResults)(nil))
+}
+
+// sharedResults returns the shared results of a callee, from its fact.
+func (f *Func) sharedResults(callee Callee) []SharedResult {
+	if callee.Func == nil || callee.Runtime != "" {
+		return nil
+	}
+	fact := new(SharedResults)
+	if !f.s.pass.ImportObjectFact(callee.Func, fact) {
+		return nil
+	}
+	return fact.Results
+}
+
+// sharedDeferred is the detector of the shareddeferred rule. A Deferred
+// that is not this caller's own and is awaited here is a problem: at the
+// Await when it is loaded here, at the return that hands it out when it
+// comes from a callee. One that is returned becomes a SharedResult for the
+// callers to judge.
+func (f *Func) sharedDeferred() {
+	sh := &sharing{f: f, memo: make(map[ssa.Value][]sharedOrigin)}
+	var results []SharedResult
+	for _, b := range f.SSA.Blocks {
+		for _, instr := range b.Instrs {
+			switch instr := instr.(type) {
+			case *ssa.Return:
+				results = append(results, sh.returned(instr)...)
+			case *ssa.Call:
+				if callee := f.Callee(instr.Common()); callee.Runtime == "Await" && len(instr.Call.Args) == 2 {
+					for _, o := range dedupOrigins(sh.origins(instr.Call.Args[1])) {
+						sh.awaited(instr, o)
+					}
+				}
+			}
+		}
+	}
+	for _, r := range results {
+		f.SetResult(r.Index, Shared)
+	}
+	if f.decl == nil || len(results) == 0 {
+		return // function literals have no object to carry a fact
+	}
+	obj, _ := f.s.pass.TypesInfo.Defs[f.decl.Name].(*types.Func)
+	if obj == nil {
+		return
+	}
+	f.s.pass.ExportObjectFact(obj, &SharedResults{Results: normalizeShared(results)})
+}
+
+// sharing finds, in one function, the Deferreds that are not its own.
+type sharing struct {
+	f    *Func
+	memo map[ssa.Value][]sharedOrigin
+	// loadsOnly: find loads from shared storage only, not stores into it
+	// nor callees' results (the scan for storage that is handed out).
+	loadsOnly bool
+}
+
+// A sharedOrigin says why a Deferred value is shared.
+type sharedOrigin struct {
+	reason string       // "loaded from map cache"
+	key    types.Object // the storage: a package variable or a field; nil otherwise
+	// viaParam: the storage is reached through parameter param.
+	viaParam bool
+	param    int
+	// From a callee's result: the call and the callee's record.
+	site   token.Pos
+	callee Callee
+	from   *SharedResult
+}
+
+// returned records the shared Deferreds a return hands out, unless an
+// ignore directive on the return suppresses them for every caller.
+func (sh *sharing) returned(ret *ssa.Return) []SharedResult {
+	f := sh.f
+	var out []SharedResult
+	for i, v := range ret.Results {
+		if !cancelmodel.IsDeferredType(v.Type()) {
+			continue
+		}
+		for _, o := range dedupOrigins(sh.origins(v)) {
+			if o.from != nil {
+				out = append(out, SharedResult{
+					Index:    i,
+					Pos:      o.from.Pos,
+					Reason:   o.from.Reason,
+					ViaParam: o.viaParam,
+					Param:    o.param,
+					Path:     prepend(f.stepAt(o.site), o.from.Path),
+				})
+				continue
+			}
+			pos := ret.Pos()
+			if e := f.returnedExpr(ret, i); e != nil {
+				pos = e.Pos()
+			}
+			if !pos.IsValid() || f.s.dirs.ignored(f.s.pass.Fset, SharedDeferred, pos) {
+				continue
+			}
+			out = append(out, SharedResult{
+				Index:    i,
+				Pos:      f.s.pass.Fset.Position(pos).String(),
+				Reason:   o.reason,
+				ViaParam: o.viaParam,
+				Param:    o.param,
+				Path:     []Step{f.stepAt(token.NoPos)},
+			})
+		}
+	}
+	return out
+}
+
+// awaited reports a shared Deferred awaited by this function.
+func (sh *sharing) awaited(await *ssa.Call, o sharedOrigin) {
+	f := sh.f
+	if o.from == nil {
+		arg := f.callArgSyntax(await, 1)
+		if arg == nil {
+			return
+		}
+		f.Report(SharedDeferred, arg.Pos(),
+			"shared Deferred awaited by cancellable code: "+o.reason+
+				"; cancelling this request fails it for every waiter; wrap it in deferred.StopCancellation",
+			f.s.wrapCallFix(arg, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")...)
+		return
+	}
+	l := latent{
+		Problem: Problem{
+			Rule:   SharedDeferred,
+			Pos:    o.from.Pos,
+			Reason: returnedReason(o.from.Reason),
+			Path:   prepend(f.stepAt(o.site), o.from.Path),
+		},
+	}
+	if o.callee.Local != nil {
+		// The return is in this package: report it there, with its fix.
+		l.pos = f.s.posOf(o.from.Pos)
+		l.local = true
+		if e := f.s.exprStartingAt(l.pos); e != nil {
+			l.fixes = f.s.wrapCallFix(e, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")
+		}
+	} else {
+		l.pos = o.site
+	}
+	if !l.pos.IsValid() {
+		return
+	}
+	f.latent = append(f.latent, l)
+}
+
+func returnedReason(why string) string {
+	return "shared Deferred handed to cancellable code: " + why +
+		"; cancelling one waiter fails it for every waiter; wrap it in deferred.StopCancellation"
+}
+
+// stepAt is this function as a step of a call path, calling at site.
+func (f *Func) stepAt(site token.Pos) Step {
+	s := Step{Pkg: f.s.pass.Pkg.Path(), Func: f.Name()}
+	if site.IsValid() {
+		s.Call = f.s.pass.Fset.Position(site).String()
+	}
+	return s
+}
+
+// origins returns why v, a *Deferred, is not this function's own (nil if
+// it is, or if nothing is known).
+func (sh *sharing) origins(v ssa.Value) []sharedOrigin {
+	if os, ok := sh.memo[v]; ok {
+		return os
+	}
+	sh.memo[v] = nil // a cycle through phis adds nothing
+	os := sh.compute(v)
+	if len(os) == 0 && !sh.loadsOnly {
+		if o, ok := sh.storedShared(v); ok {
+			os = []sharedOrigin{o}
+		}
+	}
+	sh.memo[v] = os
+	return os
+}
+
+func (sh *sharing) compute(v ssa.Value) []sharedOrigin {
+	switch v := v.(type) {
+	case *ssa.Phi:
+		var os []sharedOrigin
+		for _, e := range v.Edges {
+			os = append(os, sh.origins(e)...)
+		}
+		return os
+	case *ssa.ChangeType:
+		return sh.origins(v.X)
+	case *ssa.Lookup:
+		if !v.CommaOk {
+			return sh.loadedFromMap(v.X)
+		}
+	case *ssa.Extract:
+		switch t := v.Tuple.(type) {
+		case *ssa.Lookup:
+			if v.Index == 0 {
+				return sh.loadedFromMap(t.X)
+			}
+		case *ssa.Call:
+			return sh.callOrigins(t, v.Index)
+		}
+	case *ssa.UnOp:
+		if v.Op == token.MUL {
+			if p := sh.addrStorage(v.X); p.shared {
+				return []sharedOrigin{p.origin(p.loadReason())}
+			}
+		}
+	case *ssa.Field:
+		if p := sh.storage(v.X).field(v.X.Type(), v.Field); p.shared {
+			return []sharedOrigin{p.origin(p.loadReason())}
+		}
+	case *ssa.Call:
+		return sh.callOrigins(v, 0)
+	}
+	return nil
+}
+
+func (sh *sharing) loadedFromMap(m ssa.Value) []sharedOrigin {
+	p := sh.storage(m)
+	if !p.shared {
+		return nil
+	}
+	return []sharedOrigin{p.origin("loaded from map " + p.name)}
+}
+
+// callOrigins returns why result i of a call is shared: the wrappers that
+// pass a cancel through to their argument (Then, Chain, the Add* methods,
+// which return their receiver) are as shared as the argument, Gather as
+// its inputs; a shield
+// (StopCancellation, DelayCancellation, Observe) is the caller's own; a
+// callee's fact says the rest.
+func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
+	c := call.Common()
+	callee := sh.f.Callee(c)
+	if callee.Runtime != "" {
+		if _, shield := cancelmodel.Shield(callee.Func); shield {
+			return nil
+		}
+		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(c.Args) &&
+			cancelmodel.IsDeferredType(c.Args[k].Type()) {
+			return sh.origins(c.Args[k])
+		}
+		if cancelmodel.FirstErrorSource(callee.Func) && len(c.Args) > 0 {
+			// Gather passes a cancel on to every input.
+			elems, _ := sliceElems(c.Args[0])
+			var out []sharedOrigin
+			for _, e := range elems {
+				out = append(out, sh.origins(e)...)
+			}
+			return out
+		}
+		return nil
+	}
+	if sh.loadsOnly || !call.Pos().IsValid() {
+		return nil
+	}
+	var out []sharedOrigin
+	for _, r := range sh.f.sharedResults(callee) {
+		if r.Index != i {
+			continue
+		}
+		o := sharedOrigin{site: call.Pos(), callee: callee, from: &r}
+		if r.ViaParam {
+			// Shared if the argument is: a value this call made is not.
+			if r.Param < 0 || r.Param >= len(c.Args) {
+				continue
+			}
+			p := sh.storage(c.Args[r.Param])
+			if !p.shared {
+				continue
+			}
+			o.viaParam, o.param = p.viaParam, p.param
+		}
+		out = append(out, o)
+	}
+	return out
+}
+
+// A place is where a value is kept, as far as sharing goes.
+type place struct {
+	shared bool         // other calls can reach it
+	name   string       // as messages show it: "cache", "s.inflight"
+	key    types.Object // the package variable or field; nil for others
+	// viaParam: it is reached through parameter param (receiver first).
+	viaParam bool
+	param    int
+}
+
+func (p place) origin(reason string) sharedOrigin {
+	return sharedOrigin{reason: reason, key: p.key, viaParam: p.viaParam, param: p.param}
+}
+
+func (p place) loadReason() string {
+	if v, ok := p.key.(*types.Var); ok {
+		if v.IsField() {
+			return "loaded from field " + p.name
+		}
+		return "package variable " + p.name
+	}
+	return "loaded from " + p.name
+}
+
+// field is the place of field i of a struct (or pointer to struct) of
+// type t kept at p.
+func (p place) field(t types.Type, i int) place {
+	if ptr, ok := types.Unalias(t).(*types.Pointer); ok {
+		t = ptr.Elem()
+	}
+	s, ok := t.Underlying().(*types.Struct)
+	if !ok || i < 0 || i >= s.NumFields() {
+		return place{}
+	}
+	fv := s.Field(i).Origin()
+	p.name += "." + fv.Name()
+	p.key = fv
+	return p
+}
+
+// elem is the place of an element of a map, slice or array kept at p.
+func (p place) elem() place {
+	if p.shared {
+		p.name += "[…]"
+	}
+	p.key = nil
+	return p
+}
+
+// storage returns the place of what a reference value (a map, a pointer, a
+// slice, a struct holding them) refers to. It is shared when it is reached
+// through a package variable, a parameter (the receiver, or a value the
+// caller may hand to other calls too), or a variable captured by a closure
+// that may run more than once; not when it was made in this call.
+func (sh *sharing) storage(v ssa.Value) place {
+	switch x := v.(type) {
+	case *ssa.UnOp:
+		if x.Op == token.MUL {
+			return sh.addrStorage(x.X)
+		}
+	case *ssa.Global, *ssa.FieldAddr, *ssa.IndexAddr, *ssa.FreeVar:
+		return sh.addrStorage(x)
+	case *ssa.Field:
+		return sh.storage(x.X).field(x.X.Type(), x.Field)
+	case *ssa.Index:
+		return sh.storage(x.X).elem()
+	case *ssa.Lookup:
+		return sh.storage(x.X).elem()
+	case *ssa.Extract:
+		if l, ok := x.Tuple.(*ssa.Lookup); ok && x.Index == 0 {
+			return sh.storage(l.X).elem()
+		}
+	case *ssa.Parameter:
+		if i := slices.Index(sh.f.SSA.Params, x); i >= 0 {
+			return place{shared: true, name: x.Name(), viaParam: true, param: i}
+		}
+	case *ssa.ChangeType:
+		return sh.storage(x.X)
+	case *ssa.Slice:
+		return sh.storage(x.X)
+	}
+	return place{}
+}
+
+// addrStorage returns the place an address points into.
+func (sh *sharing) addrStorage(addr ssa.Value) place {
+	switch x := addr.(type) {
+	case *ssa.Global:
+		return place{shared: true, name: x.Name(), key: x.Object()}
+	case *ssa.FieldAddr:
+		return sh.storage(x.X).field(x.X.Type(), x.Field)
+	case *ssa.IndexAddr:
+		return sh.storage(x.X).elem()
+	case *ssa.FreeVar:
+		return sh.freeVarStorage(x)
+	}
+	return place{}
+}
+
+// freeVarStorage returns the place of a captured variable: shared when the
+// closure may run more than once with it (it is returned, stored, or
+// registered as an entry point), else the place the enclosing function
+// gave it.
+func (sh *sharing) freeVarStorage(fv *ssa.FreeVar) place {
+	fn := sh.f.SSA
+	parent := sh.f.s.byFunc[fn.Parent()]
+	idx := slices.Index(fn.FreeVars, fv)
+	if parent == nil || idx < 0 {
+		return place{}
+	}
+	for _, b := range parent.SSA.Blocks {
+		for _, instr := range b.Instrs {
+			mc, ok := instr.(*ssa.MakeClosure)
+			if !ok || mc.Fn != fn || idx >= len(mc.Bindings) {
+				continue
+			}
+			if parent.closureOutlives(mc) {
+				return place{shared: true, name: fv.Name()}
+			}
+			// The closure runs within one call of the enclosing function:
+			// the variable is shared if what it holds there is.
+			outer := &sharing{f: parent, memo: make(map[ssa.Value][]sharedOrigin), loadsOnly: true}
+			held := []ssa.Value{mc.Bindings[idx]}
+			if alloc, ok := mc.Bindings[idx].(*ssa.Alloc); ok {
+				held = allocStores(alloc) // a captured variable
+			}
+			for _, v := range held {
+				if p := outer.storage(v); p.shared {
+					p.name = fv.Name()
+					p.viaParam = false // a parameter of the enclosing function, not of this one
+					return p
+				}
+			}
+			return place{}
+		}
+	}
+	return place{}
+}
+
+// outlives reports whether the closure mc may run more than once with the
+// same captured variables: it is returned, stored, sent, or passed to a
+// //cancelcheck:marks-cancellable registration.
+func (f *Func) closureOutlives(mc *ssa.MakeClosure) bool {
+	for _, r := range *mc.Referrers() {
+		switch r := r.(type) {
+		case *ssa.Return, *ssa.Store, *ssa.MapUpdate, *ssa.Send:
+			return true
+		case *ssa.Call:
+			if callee := f.Callee(r.Common()); callee.Summary != nil && callee.Summary.MarksCancellable &&
+				slices.Contains(r.Call.Args, ssa.Value(mc)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// storedShared reports a Deferred that is stored as it is into shared
+// storage that this package also reads Deferreds from and hands out: the
+// caller that stores it shares it with the callers that load it.
+// (Appending it to a list of waiters does not share it.)
+func (sh *sharing) storedShared(v ssa.Value) (sharedOrigin, bool) {
+	refs := v.Referrers()
+	if refs == nil || !cancelmodel.IsDeferredType(v.Type()) {
+		return sharedOrigin{}, false
+	}
+	for _, r := range *refs {
+		var p place
+		what := "stored in "
+		switch r := r.(type) {
+		case *ssa.MapUpdate:
+			if r.Value != v {
+				continue
+			}
+			p = sh.storage(r.Map)
+			what += "map "
+		case *ssa.Store:
+			if r.Val != v {
+				continue
+			}
+			p = sh.addrStorage(r.Addr)
+		default:
+			continue
+		}
+		if p.shared && p.key != nil && sh.f.s.storageHandedOut(p.key) {
+			return p.origin(what + p.name), true
+		}
+	}
+	return sharedOrigin{}, false
+}
+
+// handsOut reports whether some function of the package loads a Deferred
+// from the storage key and returns or awaits it.
+func (s *state) storageHandedOut(key types.Object) bool {
+	for _, g := range s.funcs {
+		if g.failed {
+			continue
+		}
+		sh := &sharing{f: g, memo: make(map[ssa.Value][]sharedOrigin), loadsOnly: true}
+		for _, b := range g.SSA.Blocks {
+			for _, instr := range b.Instrs {
+				var vals []ssa.Value
+				switch instr := instr.(type) {
+				case *ssa.Return:
+					vals = instr.Results
+				case *ssa.Call:
+					if g.Callee(instr.Common()).Runtime == "Await" && len(instr.Call.Args) == 2 {
+						vals = instr.Call.Args[1:]
+					}
+				}
+				for _, v := range vals {
+					if !cancelmodel.IsDeferredType(v.Type()) {
+						continue
+					}
+					for _, o := range sh.origins(v) {
+						if o.key == key {
+							return true
+						}
+					}
+				}
+			}
+		}
+	}
+	return false
+}
+
+// allocStores returns the values stored into a local variable.
+func allocStores(alloc *ssa.Alloc) []ssa.Value {
+	var vals []ssa.Value
+	for _, r := range *alloc.Referrers() {
+		if st, ok := r.(*ssa.Store); ok && st.Addr == alloc {
+			vals = append(vals, st.Val)
+		}
+	}
+	return vals
+}
+
+// dedupOrigins keeps one origin per place a Deferred comes from.
+func dedupOrigins(os []sharedOrigin) []sharedOrigin {
+	var out []sharedOrigin
+	seen := make(map[string]bool)
+	for _, o := range os {
+		k := o.reason
+		if o.from != nil {
+			k = o.from.Pos
+		} else {
+			k = "here"
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// normalizeShared sorts shared results, keeps one per result and
+// position, and at most MaxLatent.
+func normalizeShared(rs []SharedResult) []SharedResult {
+	slices.SortStableFunc(rs, func(a, b SharedResult) int {
+		return cmp.Or(cmp.Compare(a.Index, b.Index), comparePos(a.Pos, b.Pos), cmp.Compare(len(a.Path), len(b.Path)))
+	})
+	rs = slices.CompactFunc(rs, func(a, b SharedResult) bool { return a.Index == b.Index && a.Pos == b.Pos })
+	return slices.Clip(rs[:min(len(rs), MaxLatent)])
+}
+
+// --- Positions and fixes in this package's syntax. ---
+
+// localPos turns a "file:line:col" of this package back into a position.
+func (s *state) posOf(pos string) token.Pos {
+	file, line, col := splitPos(pos)
+	for tf := range s.files {
+		if tf.Name() != file || line < 1 || line > tf.LineCount() {
+			continue
+		}
+		start := tf.LineStart(line)
+		off := tf.Offset(start) + col - 1
+		if col < 1 || off > tf.Size() {
+			return token.NoPos
+		}
+		return tf.Pos(off)
+	}
+	return token.NoPos
+}
+
+// enclosing returns the syntax file of pos and the nodes from the file
+// down to the innermost one that contains pos.
+func (s *state) syntaxPath(pos token.Pos) []ast.Node {
+	if !pos.IsValid() {
+		return nil
+	}
+	file := s.files[s.pass.Fset.File(pos)]
+	if file == nil {
+		return nil
+	}
+	var path []ast.Node
+	ast.Inspect(file, func(n ast.Node) bool {
+		if n == nil || pos < n.Pos() || pos >= n.End() {
+			return false
+		}
+		path = append(path, n)
+		return true
+	})
+	return path
+}
+
+// exprAt returns the outermost expression that starts at pos.
+func (s *state) exprStartingAt(pos token.Pos) ast.Expr {
+	for _, n := range s.syntaxPath(pos) {
+		if e, ok := n.(ast.Expr); ok && e.Pos() == pos {
+			return e
+		}
+	}
+	return nil
+}
+
+// returnExpr returns the expression of result i of a return statement,
+// when the statement lists its results one by one.
+func (f *Func) returnedExpr(ret *ssa.Return, i int) ast.Expr {
+	for _, n := range f.s.syntaxPath(ret.Pos()) {
+		if rs, ok := n.(*ast.ReturnStmt); ok && rs.Return == ret.Pos() {
+			if len(rs.Results) == len(ret.Results) && i < len(rs.Results) {
+				return rs.Results[i]
+			}
+			return nil
+		}
+	}
+	return nil
+}
+
+// callExpr returns the syntax of a call.
+func (f *Func) callSyntax(call *ssa.Call) *ast.CallExpr {
+	path := f.s.syntaxPath(call.Pos())
+	for i := len(path) - 1; i >= 0; i-- {
+		if ce, ok := path[i].(*ast.CallExpr); ok && ce.Lparen == call.Pos() {
+			return ce
+		}
+	}
+	return nil
+}
+
+// callArg returns the syntax of argument i of a call.
+func (f *Func) callArgSyntax(call *ssa.Call, i int) ast.Expr {
+	if ce := f.callSyntax(call); ce != nil && i < len(ce.Args) && !ce.Ellipsis.IsValid() {
+		return ce.Args[i]
+	}
+	return nil
+}
+
+// importName returns the name under which the file containing pos imports
+// path, or "" when it does not (or only as _ or .).
+func (s *state) runtimeImportName(pos token.Pos, path string) string {
+	file := s.files[s.pass.Fset.File(pos)]
+	if file == nil {
+		return ""
+	}
+	for _, imp := range file.Imports {
+		if imp.Path == nil || strings.Trim(imp.Path.Value, "\"`") != path {
+			continue
+		}
+		if imp.Name == nil {
+			return path[strings.LastIndex(path, "/")+1:]
+		}
+		if imp.Name.Name == "_" || imp.Name.Name == "." {
+			return ""
+		}
+		return imp.Name.Name
+	}
+	return ""
+}
+
+// wrapFix returns the fix that wraps e in deferred.<fn>(...), when the
+// file imports the runtime.
+func (s *state) wrapCallFix(e ast.Expr, fn, message string) []analysis.SuggestedFix {
+	name := s.runtimeImportName(e.Pos(), cancelmodel.DeferredPath)
+	if name == "" {
+		return nil
+	}
+	return []analysis.SuggestedFix{{
+		Message: message,
+		TextEdits: []analysis.TextEdit{
+			{Pos: e.Pos(), End: e.Pos(), NewText: []byte(name + "." + fn + "(")},
+			{Pos: e.End(), End: e.End(), NewText: []byte(")")},
+		},
+	}}
+}
