@@ -1,0 +1,31 @@
+// Package app has the entry points that reach lib's loaders.
+package app
+
+import (
+	"shareddeferred/lib"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+)
+
+//cancelcheck:cancellable
+func OnRoom(t *deferred.Task) (string, error) {
+	return deferred.Await(t, lib.WaitForRoom("!r:matrix.org")) // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*\(call path: OnRoom → lib.WaitForRoom\)`
+}
+
+//cancelcheck:cancellable
+func OnLoadRoom(t *deferred.Task) (string, error) {
+	return lib.LoadRoom(t, "!r:matrix.org") // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*\(call path: OnLoadRoom → lib.LoadRoom → lib.WaitForRoom\)`
+}
+
+//cancelcheck:cancellable
+func OnRoomSafe(t *deferred.Task) (string, error) {
+	if _, err := lib.LoadRoomSafe(t, "!r:matrix.org"); err != nil {
+		return "", err
+	}
+	return deferred.Await(t, lib.WaitForRoomSafe("!r:matrix.org"))
+}
+
+//cancelcheck:cancellable
+func OnRoomShielded(t *deferred.Task) (string, error) {
+	return deferred.Await(t, deferred.DelayCancellation(lib.WaitForRoom("!r:matrix.org")))
+}
