@@ -25,10 +25,18 @@ import (
 // shadowed at that point.
 func (f *Func) reraiseFix(fn *ssa.Function, body *ast.BlockStmt, errName string) *analysis.SuggestedFix {
 	file := f.s.fileOf(body.Pos())
-	if file == nil {
+	tf := f.s.pass.Fset.File(body.Pos())
+	if file == nil || tf == nil {
 		return nil
 	}
-	at := body.Lbrace + 1
+	// Insert on a line of its own after the brace (and any comment on
+	// the brace's line); give up on a block written on one line.
+	line := tf.Line(body.Lbrace)
+	if line >= tf.LineCount() || tf.Line(body.Rbrace) == line ||
+		len(body.List) > 0 && tf.Line(body.List[0].Pos()) == line {
+		return nil
+	}
+	at := tf.LineStart(line + 1)
 	names, importEdits, ok := f.s.importNames(file, at, "errors", cancelmodel.DeferredPath)
 	if !ok {
 		return nil
@@ -53,7 +61,7 @@ func (f *Func) reraiseFix(fn *ssa.Function, body *ast.BlockStmt, errName string)
 		return nil
 	}
 	indent := f.s.indentOf(body) + "\t"
-	text := fmt.Sprintf("\n%sif %s.Is(%s, %s.ErrCancelled) {\n%s\treturn %s\n%s}",
+	text := fmt.Sprintf("%sif %s.Is(%s, %s.ErrCancelled) {\n%s\treturn %s\n%s}\n",
 		indent, names[0], errName, names[1], indent, strings.Join(values, ", "), indent)
 	edits := append(importEdits, analysis.TextEdit{Pos: at, End: at, NewText: []byte(text)})
 	return &analysis.SuggestedFix{
