@@ -25,7 +25,7 @@ func OnGet(t *deferred.Task) error {
 	}
 	_, err = deferred.Await(t, deferred.New[int](nil))
 	/* // want `//cancelcheck:ignore swallowedcancel needs a reason` */ //cancelcheck:ignore swallowedcancel
-	if err != nil { // want `the error from Await may be a cancellation`
+	if err != nil {                                                     // want `the error from Await may be a cancellation`
 		log.Print(err)
 	}
 	return nil
