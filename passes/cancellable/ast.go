@@ -61,3 +61,30 @@ func (s *state) statementAt(pos token.Pos) ast.Stmt {
 	}
 	return nil
 }
+
+// callExprAt returns the call expression whose left parenthesis is at pos.
+func (s *state) callExprAt(lparen token.Pos) *ast.CallExpr {
+	for _, n := range s.pathTo(lparen) {
+		if c, ok := n.(*ast.CallExpr); ok && c.Lparen == lparen {
+			return c
+		}
+	}
+	return nil
+}
+
+// source returns the text of a node as written.
+func (s *state) source(n ast.Node) string {
+	tf := s.pass.Fset.File(n.Pos())
+	if tf == nil {
+		return ""
+	}
+	src, err := s.pass.ReadFile(tf.Name())
+	if err != nil {
+		return ""
+	}
+	start, end := tf.Offset(n.Pos()), tf.Offset(n.End())
+	if start < 0 || end > len(src) || start > end {
+		return ""
+	}
+	return string(src[start:end])
+}

@@ -12,4 +12,5 @@ package cancellable
 var detectors = []func(*Func){
 	(*Func).resultFlags,
 	detectSwallowedCancel,
+	detectFirstError,
 }

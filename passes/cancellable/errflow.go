@@ -106,12 +106,14 @@ const (
 	usePropagate                    // passes it on: returns it, wraps it with %w, hands it to unknown code
 )
 
-// A cut is a call that formats a possible cancellation into a new error
-// whose chain no longer holds it (fmt.Errorf with %v).
+// A cut is a call that makes a new error from a possible cancellation
+// whose chain no longer holds it: fmt.Errorf with %v (verb is the verb),
+// errors.New(err.Error()) (verb is 0).
 type cut struct {
-	call *ssa.Call
-	arg  int // index of the formatted argument (the format is 0)
-	verb rune
+	call   *ssa.Call
+	arg    int  // index of the argument (for fmt.Errorf, the format is 0)
+	verb   rune // the verb that formats the error, or 0 for its text
+	passed bool // the new error is passed on: returned, handed to other code
 }
 
 // taint is the set of values a source flows into, within its function,
@@ -122,10 +124,12 @@ type taint struct {
 	flags map[ssa.Value]Flags
 	uses  map[ssa.Instruction]useKind
 	cuts  []cut
+	texts map[ssa.Value]bool // strings made from the error: err.Error(), fmt.Sprint(err)
 }
 
 func (f *Func) taint(src *source) *taint {
-	t := &taint{src: src, f: f, flags: make(map[ssa.Value]Flags), uses: make(map[ssa.Instruction]useKind)}
+	t := &taint{src: src, f: f, flags: make(map[ssa.Value]Flags), uses: make(map[ssa.Instruction]useKind),
+		texts: make(map[ssa.Value]bool)}
 	if src.via != nil {
 		t.f = src.via
 	}
@@ -152,7 +156,52 @@ func (f *Func) taint(src *source) *taint {
 			t.use(r, t.classify(v, fl, r, add))
 		}
 	}
+	t.findTextCuts()
+	// A cut error that is passed on is an attempt to propagate: the path
+	// ends there for swallowedcancel, and firsterror reports the cut.
+	for i := range t.cuts {
+		c := &t.cuts[i]
+		sub := t.f.taint(&source{fn: src.fn, value: c.call, flags: Cancel, via: src.via})
+		for _, k := range sub.uses {
+			if k == usePropagate {
+				c.passed = true
+				t.use(c.call, usePropagate)
+				break
+			}
+		}
+	}
 	return t
+}
+
+// findTextCuts finds errors made from the error's text:
+// errors.New(err.Error()), fmt.Errorf("%s", fmt.Sprint(err)).
+func (t *taint) findTextCuts() {
+	for text := range t.texts {
+		for _, r := range *text.Referrers() {
+			var call *ssa.Call
+			k := -1
+			switch r := r.(type) {
+			case *ssa.Call:
+				call = r
+				k = slices.Index(r.Common().Args, text)
+			case *ssa.MakeInterface:
+				for _, rr := range *r.Referrers() {
+					if st, ok := rr.(*ssa.Store); ok && st.Val == r {
+						call, k, _ = variadicCall(st)
+					}
+				}
+			}
+			if call == nil || k < 0 {
+				continue
+			}
+			switch cancelmodel.FuncName(t.f.Callee(call.Common()).Func) {
+			case "errors.New", "fmt.Errorf":
+				if !t.tainted(call) {
+					t.cuts = append(t.cuts, cut{call: call, arg: k})
+				}
+			}
+		}
+	}
 }
 
 // use records the strongest use of an instruction.
@@ -217,6 +266,7 @@ func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add func(ssa.
 		c := r.Common()
 		if c.IsInvoke() {
 			if c.Value == v && c.Method.Name() == "Error" {
+				t.texts[r] = true
 				return useReads
 			}
 			return usePropagate
@@ -268,6 +318,9 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add func(ssa.Value
 		}
 	}
 	if cancelmodel.OnlyReads(callee.Func) || cancelmodel.NoReturn(callee.Func) {
+		if name := cancelmodel.FuncName(callee.Func); name == "fmt.Sprint" || name == "fmt.Sprintf" || name == "fmt.Sprintln" {
+			t.texts[call] = true
+		}
 		return useReads
 	}
 	return usePropagate

@@ -1,0 +1,219 @@
+package cancellable
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"strconv"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// detectFirstError finds cancellation tests that a wrapper defeats, and
+// wrapping that cuts a cancellation out of an error's chain (firsterror).
+func detectFirstError(f *Func) {
+	seen := make(map[token.Pos]bool)
+	report := func(t *taint, pos token.Pos, reason string, fix *analysis.SuggestedFix) {
+		if seen[pos] {
+			return
+		}
+		seen[pos] = true
+		var fixes []analysis.SuggestedFix
+		if fix != nil {
+			fixes = append(fixes, *fix)
+		}
+		f.reportSource(t.src, FirstErrorRule, pos, reason, fixes...)
+	}
+	for _, t := range f.flows() {
+		for _, b := range t.src.fn.Blocks {
+			for _, instr := range b.Instrs {
+				switch instr := instr.(type) {
+				case *ssa.BinOp:
+					f.checkComparison(t, instr, report)
+				case *ssa.TypeAssert:
+					if t.tainted(instr.X) && t.flags[instr.X]&FirstError != 0 &&
+						cancelmodel.IsCancelledErrorType(instr.AssertedType) {
+						pos, fix := f.assertSite(instr)
+						report(t, pos, "a type assertion to *deferred.CancelledError misses the cancellation "+
+							"inside a *FirstError (this error may come from Gather), so the cancellation is "+
+							"handled like any other failure; unwrap it first with deferred.UnwrapFirstError, or use errors.As", fix)
+					}
+				}
+			}
+		}
+		for _, c := range t.cuts {
+			if !c.passed {
+				continue
+			}
+			pos, fix := f.cutSite(c)
+			report(t, pos, cutReason(c, cancelmodel.FuncName(t.f.Callee(c.call.Common()).Func)), fix)
+		}
+	}
+}
+
+// checkComparison reports err == deferred.ErrCancelled (never true for a
+// cancellation) and err.Error() compared with a cancellation message.
+func (f *Func) checkComparison(t *taint, b *ssa.BinOp, report func(*taint, token.Pos, string, *analysis.SuggestedFix)) {
+	if b.Op != eqlOp && b.Op != neqOp {
+		return
+	}
+	x, y := b.X, b.Y
+	if !t.tainted(x) && !t.errorText(x) {
+		x, y = y, x
+	}
+	switch {
+	case t.tainted(x) && loadsErrCancelled(y):
+		inside := ""
+		if t.flags[x]&FirstError != 0 {
+			inside = ", here maybe inside a *FirstError from Gather"
+		}
+		report(t, b.Pos(), fmt.Sprintf("%s deferred.ErrCancelled is never true for a cancellation: it is a *CancelledError%s, "+
+			"which only errors.Is matches, so the cancellation is handled like any other failure; "+
+			"use errors.Is(err, deferred.ErrCancelled)", b.Op, inside), f.errorsIsFix(b))
+	case t.errorText(x):
+		if s, ok := constString(y); ok && cancelmodel.CancelText(s) {
+			report(t, b.Pos(), fmt.Sprintf("comparing err.Error() %s %q misses cancellations that carry a reason "+
+				"or sit inside a wrapper (%%w, *FirstError), so they are handled like any other failure; "+
+				"use errors.Is(err, deferred.ErrCancelled)", b.Op, s), nil)
+		}
+	}
+}
+
+// cutReason explains a cut.
+func cutReason(c cut, callee string) string {
+	made := callee + "(err.Error())"
+	fix := "return err itself, or wrap it with fmt.Errorf(\"...: %w\", err)"
+	if c.verb != 0 {
+		made = fmt.Sprintf("%s with %%%c", callee, c.verb)
+		fix = "use %w"
+	}
+	return made + " makes a new error that no longer holds a possible cancellation: callers' " +
+		"errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure; " + fix
+}
+
+// cutSite returns where a cut is (the call) and, for a %v or %s verb in a
+// literal format, the fix that turns it into %w.
+func (f *Func) cutSite(c cut) (token.Pos, *analysis.SuggestedFix) {
+	call := f.s.callExprAt(c.call.Pos())
+	if call == nil {
+		return c.call.Pos(), nil
+	}
+	if c.verb != 'v' && c.verb != 's' || len(call.Args) == 0 {
+		return call.Pos(), nil
+	}
+	lit, ok := ast.Unparen(call.Args[0]).(*ast.BasicLit)
+	if !ok || lit.Kind != token.STRING {
+		return call.Pos(), nil
+	}
+	// The verb's offset in the literal as written must be the offset in
+	// its value, plus the opening quote: no escapes before it.
+	value, err := strconv.Unquote(lit.Value)
+	if err != nil {
+		return call.Pos(), nil
+	}
+	verbs, ok := parseVerbs(value)
+	raw, okRaw := parseVerbs(lit.Value[1 : len(lit.Value)-1])
+	if !ok || !okRaw || len(verbs) != len(raw) || c.arg-1 >= len(verbs) ||
+		verbs[c.arg-1].offset != raw[c.arg-1].offset {
+		return call.Pos(), nil
+	}
+	at := lit.Pos() + 1 + token.Pos(raw[c.arg-1].offset)
+	return call.Pos(), &analysis.SuggestedFix{
+		Message:   fmt.Sprintf("Wrap the error with %%w instead of %%%c", c.verb),
+		TextEdits: []analysis.TextEdit{{Pos: at, End: at + 1, NewText: []byte("w")}},
+	}
+}
+
+// assertSite returns where a type assertion (or type switch) on an error
+// is, and the fix that unwraps a FirstError first.
+func (f *Func) assertSite(ta *ssa.TypeAssert) (token.Pos, *analysis.SuggestedFix) {
+	var x ast.Expr
+	pos := ta.Pos()
+search:
+	for _, n := range f.s.pathTo(pos) {
+		switch n := n.(type) {
+		case *ast.TypeAssertExpr:
+			x, pos = n.X, n.Pos()
+			break search
+		case *ast.TypeSwitchStmt: // reported at the case, fixed at the switch
+			var e ast.Expr
+			switch a := n.Assign.(type) {
+			case *ast.AssignStmt:
+				e = a.Rhs[0]
+			case *ast.ExprStmt:
+				e = a.X
+			}
+			if ta, ok := ast.Unparen(e).(*ast.TypeAssertExpr); ok {
+				x = ta.X
+			}
+			break search
+		case *ast.FuncLit:
+			break search
+		}
+	}
+	if x == nil {
+		return pos, nil
+	}
+	file := f.s.fileOf(x.Pos())
+	names, imports, ok := f.s.importNames(file, x.Pos(), cancelmodel.DeferredPath)
+	if !ok {
+		return pos, nil
+	}
+	edits := append(imports,
+		analysis.TextEdit{Pos: x.Pos(), End: x.Pos(), NewText: []byte(names[0] + ".UnwrapFirstError(")},
+		analysis.TextEdit{Pos: x.End(), End: x.End(), NewText: []byte(")")})
+	return pos, &analysis.SuggestedFix{Message: "Unwrap the FirstError before the type assertion", TextEdits: edits}
+}
+
+// errorsIsFix turns err == deferred.ErrCancelled into
+// errors.Is(err, deferred.ErrCancelled), and != into !errors.Is.
+func (f *Func) errorsIsFix(b *ssa.BinOp) *analysis.SuggestedFix {
+	var be *ast.BinaryExpr
+	for _, n := range f.s.pathTo(b.Pos()) {
+		if e, ok := n.(*ast.BinaryExpr); ok && e.OpPos == b.Pos() {
+			be = e
+			break
+		}
+	}
+	if be == nil {
+		return nil
+	}
+	file := f.s.fileOf(be.Pos())
+	names, imports, ok := f.s.importNames(file, be.Pos(), "errors")
+	if !ok {
+		return nil
+	}
+	x, y := f.s.source(be.X), f.s.source(be.Y)
+	if x == "" || y == "" {
+		return nil
+	}
+	if f.isErrCancelledExpr(be.X) {
+		x, y = y, x
+	}
+	text := fmt.Sprintf("%s.Is(%s, %s)", names[0], x, y)
+	if be.Op == token.NEQ {
+		text = "!" + text
+	}
+	edits := append(imports, analysis.TextEdit{Pos: be.Pos(), End: be.End(), NewText: []byte(text)})
+	return &analysis.SuggestedFix{Message: "Use errors.Is", TextEdits: edits}
+}
+
+// isErrCancelledExpr reports whether e denotes deferred.ErrCancelled.
+func (f *Func) isErrCancelledExpr(e ast.Expr) bool {
+	var id *ast.Ident
+	switch e := ast.Unparen(e).(type) {
+	case *ast.SelectorExpr:
+		id = e.Sel
+	case *ast.Ident:
+		id = e
+	}
+	if id == nil {
+		return false
+	}
+	v, _ := f.s.pass.TypesInfo.Uses[id].(*types.Var)
+	return cancelmodel.IsErrCancelled(v)
+}

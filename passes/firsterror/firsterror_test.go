@@ -1,0 +1,47 @@
+package firsterror_test
+
+import (
+	"testing"
+
+	"golang.org/x/tools/go/analysis/analysistest"
+
+	"github.com/cancelcheck/cancelcheck/internal/fixture"
+	"github.com/cancelcheck/cancelcheck/passes/firsterror"
+)
+
+// The defer.gatherResults examples of Synapse's guide: Bad found, Good
+// silent.
+func TestSynapse(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/synapse")
+}
+
+// Tests that a wrapper defeats, and the right ones.
+func TestChecks(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/checks")
+}
+
+// Wrapping that cuts the chain, and wrapping that keeps it.
+func TestCuts(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/cuts")
+}
+
+// The FirstError flag and the problems cross packages through facts.
+func TestAcrossPackages(t *testing.T) {
+	setAll(t)
+	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/crosslib")
+	firsterror.Analyzer.Flags.Set("all", "false")
+	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/crossapp")
+}
+
+func setAll(t *testing.T) {
+	if err := firsterror.Analyzer.Flags.Set("all", "true"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { firsterror.Analyzer.Flags.Set("all", "false") })
+}
+
+// The suggested fixes: errors.Is for ==, UnwrapFirstError before a type
+// assertion or switch, %w for %v and %s (not %q, which changes the text).
+func TestSuggestedFix(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/fix")
+}

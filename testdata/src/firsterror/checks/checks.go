@@ -1,0 +1,85 @@
+// Package checks has cancellation tests that a wrapper defeats, and the
+// right ones.
+package checks
+
+import (
+	"errors"
+	"log"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+)
+
+func gather(t *deferred.Task) ([]int, error) {
+	return deferred.Await(t, deferred.Gather([]*deferred.Deferred[int]{deferred.New[int](nil)}, false))
+}
+
+func load(t *deferred.Task) (int, error) { return deferred.Await(t, deferred.New[int](nil)) }
+
+//cancelcheck:cancellable
+func Equal(t *deferred.Task) error {
+	_, err := load(t)
+	if err == deferred.ErrCancelled { // want `firsterror: == deferred.ErrCancelled is never true for a cancellation: it is a \*CancelledError, which only errors.Is matches.*\(call path: Equal\)`
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	_, err = gather(t)
+	if err != nil && err != deferred.ErrCancelled { // want `!= deferred.ErrCancelled is never true for a cancellation: it is a \*CancelledError, here maybe inside a \*FirstError from Gather`
+		log.Print(err)
+		return nil
+	}
+	return err
+}
+
+//cancelcheck:cancellable
+func Switch(t *deferred.Task) (int, error) {
+	_, err := gather(t)
+	switch e := err.(type) {
+	case nil:
+		return 1, nil
+	case *deferred.CancelledError: // want `a type assertion to \*deferred.CancelledError misses the cancellation inside a \*FirstError`
+		return 0, e
+	default:
+		log.Print(e)
+		return 0, nil
+	}
+}
+
+//cancelcheck:cancellable
+func Message(t *deferred.Task) error {
+	_, err := load(t)
+	if err != nil && err.Error() == "deferred: cancelled" { // want `comparing err.Error\(\) == "deferred: cancelled" misses cancellations that carry a reason`
+		return err
+	}
+	return nil
+}
+
+// Right: errors.Is and errors.As see through every wrapper; a type
+// assertion on Await's own error (no Gather) sees the *CancelledError.
+//
+//cancelcheck:cancellable
+func Right(t *deferred.Task) error {
+	_, err := gather(t)
+	if errors.Is(err, deferred.ErrCancelled) {
+		return err
+	}
+	var ce *deferred.CancelledError
+	if errors.As(err, &ce) {
+		return err
+	}
+	_, err = load(t)
+	if _, ok := err.(*deferred.CancelledError); ok {
+		return err
+	}
+	if _, err := gather(t); err != nil {
+		if _, ok := deferred.UnwrapFirstError(err).(*deferred.CancelledError); ok {
+			return err
+		}
+		var fe *deferred.FirstError
+		if errors.As(err, &fe) {
+			return fe.Err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,56 @@
+// Package cuts formats cancellations into new errors that no longer hold
+// them, and wraps them right.
+package cuts
+
+import (
+	"errors"
+	"fmt"
+	"log"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+)
+
+func load(t *deferred.Task) (int, error) { return deferred.Await(t, deferred.New[int](nil)) }
+
+//cancelcheck:cancellable
+func Verbs(t *deferred.Task) error {
+	if _, err := load(t); err != nil {
+		return fmt.Errorf("loading: %v", err) // want `firsterror: fmt.Errorf with %v makes a new error that no longer holds a possible cancellation.*use %w \(call path: Verbs\)`
+	}
+	if _, err := load(t); err != nil {
+		return fmt.Errorf("loading %d: %s", 2, err) // want `fmt.Errorf with %s makes a new error`
+	}
+	if _, err := load(t); err != nil {
+		return fmt.Errorf("loading %q", err) // want `fmt.Errorf with %q makes a new error`
+	}
+	return nil
+}
+
+//cancelcheck:cancellable
+func Text(t *deferred.Task, out *deferred.Deferred[int]) error {
+	if _, err := load(t); err != nil {
+		return errors.New(err.Error()) // want `errors.New\(err.Error\(\)\) makes a new error.*return err itself`
+	}
+	if _, err := load(t); err != nil {
+		out.Errback(errors.New(fmt.Sprintf("load: %v", err))) // want `errors.New\(err.Error\(\)\) makes a new error`
+		return nil
+	}
+	return nil
+}
+
+// Right: %w keeps the chain; a %v that is only logged passes nothing on;
+// formatting an error that cannot be a cancellation is fine.
+//
+//cancelcheck:cancellable
+func Right(t *deferred.Task) error {
+	if _, err := load(t); err != nil {
+		log.Print(fmt.Errorf("loading: %v", err))
+		return fmt.Errorf("loading: %w", err)
+	}
+	if err := check(); err != nil {
+		return fmt.Errorf("check: %v", err)
+	}
+	return nil
+}
+
+func check() error { return nil }
