@@ -1,6 +1,7 @@
 package deferred
 
 import (
+	"errors"
 	"runtime"
 	"sync/atomic"
 )
@@ -22,10 +23,14 @@ func (p AwaitPoint) Frames() *runtime.Frames { return runtime.CallersFrames(p.Ca
 
 // An AwaitHook is called by every Await before it waits. If it returns a
 // non-nil gate, the Await first waits for the gate: a gate that succeeds
-// lets the Await go on as usual; a gate that fails (it is cancelled while
-// the Task waits on it) makes the Await cancel the awaited Deferred and
-// return the gate's error. Test harnesses use gates to make every await
-// point suspend, even on a Deferred that has fired, and cancel there.
+// lets the Await go on as usual. A gate that fails (it is cancelled while
+// the Task waits on it) stands for a cancel that reached the Await: if the
+// awaited Deferred has not fired, the Await cancels it and returns what it
+// ends with, as if the cancel had come while it waited on it (so a
+// DelayCancellation still waits); if it has fired, the Await returns the
+// gate's error, as an Await forced to block on a fired Deferred would. Test
+// harnesses use gates to make every await point suspend, even on a Deferred
+// that has fired, and cancel there.
 type AwaitHook func(AwaitPoint) (gate *Deferred[struct{}])
 
 var awaitHook atomic.Pointer[AwaitHook]
@@ -46,7 +51,7 @@ func SetAwaitHook(h AwaitHook) (previous AwaitHook) {
 }
 
 // gateAwait runs the await hook, if any, for an Await of d by t. It returns
-// an error when the gate failed; the Await must then return it.
+// an error when the gate failed on a fired d; the Await must then return it.
 func gateAwait[T any](t *Task, d *Deferred[T]) error {
 	hp := awaitHook.Load()
 	if hp == nil {
@@ -59,10 +64,19 @@ func gateAwait[T any](t *Task, d *Deferred[T]) error {
 	if gate == nil {
 		return nil
 	}
-	if _, err := awaitOn(t, gate); err != nil {
-		d.cancel("")
-		d.observe(discard[T]{})
-		return err
+	_, err := awaitOn(t, gate)
+	if err == nil {
+		return nil
 	}
-	return nil
+	if !d.Called() {
+		reason := ""
+		var ce *CancelledError
+		if errors.As(err, &ce) {
+			reason = ce.Reason
+		}
+		d.cancel(reason)
+		return nil
+	}
+	d.observe(discard[T]{}) // the Await reads d's result no further
+	return err
 }
