@@ -336,8 +336,15 @@ func (d *Deferred[T]) runLocked() {
 			d.mu.Lock()
 			if d.flags&flagPaused != 0 {
 				// unpause will run the rest of the chain when next fires.
+				// Until then d's result is next, not a failure: a failure
+				// d had before is not unhandled any more.
 				d.flags &^= flagRunning
+				f := d.failure
+				d.failure = nil
 				d.mu.Unlock()
+				if f != nil {
+					f.stop()
+				}
 				return
 			}
 			// next had fired already: unpause stored its result.
