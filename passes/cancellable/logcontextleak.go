@@ -117,11 +117,13 @@ func (f *Func) delayedAwaits() map[ssa.Instruction]bool {
 	out := make(map[ssa.Instruction]bool)
 	for _, b := range f.SSA.Blocks {
 		for _, instr := range b.Instrs {
-			if call, ok := instr.(*ssa.Call); ok && f.awaitOf(call) != nil {
-				if arg, ok := f.awaitOf(call).(*ssa.Call); ok {
-					if delays, shield := cancelmodel.Shield(f.Callee(arg.Common()).Func); shield && delays {
-						out[call] = true
-					}
+			call, ok := instr.(*ssa.Call)
+			if !ok {
+				continue
+			}
+			if arg, ok := f.awaitOf(call).(*ssa.Call); ok {
+				if delays, shield := cancelmodel.Shield(f.Callee(arg.Common()).Func); shield && delays {
+					out[call] = true
 				}
 			}
 		}
@@ -131,7 +133,7 @@ func (f *Func) delayedAwaits() map[ssa.Instruction]bool {
 
 // awaitOf returns the Deferred a call of Await waits on, or nil.
 func (f *Func) awaitOf(call *ssa.Call) ssa.Value {
-	if f.Callee(call.Common()).Runtime == "Await" && len(call.Call.Args) == 2 {
+	if call != nil && f.Callee(call.Common()).Runtime == "Await" && len(call.Call.Args) == 2 {
 		return call.Call.Args[1]
 	}
 	return nil
@@ -166,7 +168,11 @@ func followWork(f *Func, v ssa.Value) (workUse, bool) {
 			continue
 		}
 		seen[it.v] = true
-		for _, r := range *it.v.Referrers() {
+		refs := it.v.Referrers()
+		if refs == nil {
+			continue
+		}
+		for _, r := range *refs {
 			switch r := r.(type) {
 			case *ssa.DebugRef:
 			case *ssa.Phi:
@@ -330,11 +336,10 @@ func errorReturn(fn *ssa.Function, r *ssa.Return) bool {
 // reportLeak reports work that can outlive the request.
 func (f *Func) reportLeak(st workStart, use workUse, w waitWalk) {
 	shield := use.shield
-	if w.shielded != nil {
-		if name := f.Callee(f.awaitOf(w.shielded).(*ssa.Call).Common()).Runtime; name == "StopCancellation" {
+	if arg, ok := f.awaitOf(w.shielded).(*ssa.Call); ok {
+		shield = "an Observe()"
+		if f.Callee(arg.Common()).Runtime == "StopCancellation" {
 			shield = "StopCancellation"
-		} else {
-			shield = "an Observe()"
 		}
 	}
 	what := "work started with logcontext.RunInBackground"

@@ -123,9 +123,8 @@ type sharedOrigin struct {
 	viaParam bool
 	param    int
 	// From a callee's result: the call and the callee's record.
-	site   token.Pos
-	callee Callee
-	from   *SharedResult
+	site token.Pos
+	from *SharedResult
 }
 
 // returned records the shared Deferreds a return hands out, unless an
@@ -191,15 +190,15 @@ func (sh *sharing) awaited(await *ssa.Call, o sharedOrigin) {
 			Path:   prepend(f.stepAt(o.site), o.from.Path),
 		},
 	}
-	if o.callee.Local != nil {
+	if pos := f.s.posOf(o.from.Pos); pos.IsValid() {
 		// The return is in this package: report it there, with its fix.
-		l.pos = f.s.posOf(o.from.Pos)
+		l.pos = pos
 		l.local = true
-		if e := f.s.exprStartingAt(l.pos); e != nil {
+		if e := f.s.exprStartingAt(pos); e != nil {
 			l.fixes = f.s.wrapCallFix(e, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")
 		}
 	} else {
-		l.pos = o.site
+		l.pos = o.site // in another package: report the call that reaches it
 	}
 	if !l.pos.IsValid() {
 		return
@@ -263,6 +262,9 @@ func (sh *sharing) compute(v ssa.Value) []sharedOrigin {
 		}
 	case *ssa.UnOp:
 		if v.Op == token.MUL {
+			if g, ok := v.X.(*ssa.Global); ok && sh.f.firedOnly(g) {
+				return nil // a fired Deferred: a cancel does nothing to it
+			}
 			if p := sh.addrStorage(v.X); p.shared {
 				return []sharedOrigin{p.origin(p.loadReason())}
 			}
@@ -321,7 +323,7 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		if r.Index != i {
 			continue
 		}
-		o := sharedOrigin{site: call.Pos(), callee: callee, from: &r}
+		o := sharedOrigin{site: call.Pos(), from: &r}
 		if r.ViaParam {
 			// Shared if the argument is: a value this call made is not.
 			if r.Param < 0 || r.Param >= len(c.Args) {
@@ -477,7 +479,7 @@ func (sh *sharing) freeVarStorage(fv *ssa.FreeVar) place {
 	return place{}
 }
 
-// outlives reports whether the closure mc may run more than once with the
+// closureOutlives reports whether the closure mc may run more than once with the
 // same captured variables: it is returned, stored, sent, or passed to a
 // //cancelcheck:marks-cancellable registration.
 func (f *Func) closureOutlives(mc *ssa.MakeClosure) bool {
@@ -529,7 +531,42 @@ func (sh *sharing) storedShared(v ssa.Value) (sharedOrigin, bool) {
 	return sharedOrigin{}, false
 }
 
-// handsOut reports whether some function of the package loads a Deferred
+// firedOnly reports whether every value the package stores into the
+// package variable g is a Deferred that has fired (Succeed, Fail): sharing
+// it is harmless, since cancelling a fired Deferred does nothing.
+func (f *Func) firedOnly(g *ssa.Global) bool {
+	stores := 0
+	for _, fn := range f.s.allFuncs() {
+		for _, b := range fn.Blocks {
+			for _, instr := range b.Instrs {
+				st, ok := instr.(*ssa.Store)
+				if !ok || st.Addr != g {
+					continue
+				}
+				call, ok := st.Val.(*ssa.Call)
+				if !ok {
+					return false
+				}
+				if name := f.Callee(call.Common()).Runtime; name != "Succeed" && name != "Fail" {
+					return false
+				}
+				stores++
+			}
+		}
+	}
+	return stores > 0
+}
+
+// allFuncs lists the package's source functions and initialisers.
+func (s *state) allFuncs() []*ssa.Function {
+	out := slices.Clone(s.inits)
+	for _, f := range s.funcs {
+		out = append(out, f.SSA)
+	}
+	return out
+}
+
+// storageHandedOut reports whether some function of the package loads a Deferred
 // from the storage key and returns or awaits it.
 func (s *state) storageHandedOut(key types.Object) bool {
 	for _, g := range s.funcs {
@@ -606,7 +643,7 @@ func normalizeShared(rs []SharedResult) []SharedResult {
 
 // --- Positions and fixes in this package's syntax. ---
 
-// localPos turns a "file:line:col" of this package back into a position.
+// posOf turns a "file:line:col" of this package back into a position.
 func (s *state) posOf(pos string) token.Pos {
 	file, line, col := splitPos(pos)
 	for tf := range s.files {
@@ -623,7 +660,7 @@ func (s *state) posOf(pos string) token.Pos {
 	return token.NoPos
 }
 
-// enclosing returns the syntax file of pos and the nodes from the file
+// syntaxPath returns the nodes of the file of pos, from the file
 // down to the innermost one that contains pos.
 func (s *state) syntaxPath(pos token.Pos) []ast.Node {
 	if !pos.IsValid() {
@@ -644,7 +681,7 @@ func (s *state) syntaxPath(pos token.Pos) []ast.Node {
 	return path
 }
 
-// exprAt returns the outermost expression that starts at pos.
+// exprStartingAt returns the outermost expression that starts at pos.
 func (s *state) exprStartingAt(pos token.Pos) ast.Expr {
 	for _, n := range s.syntaxPath(pos) {
 		if e, ok := n.(ast.Expr); ok && e.Pos() == pos {
@@ -654,7 +691,7 @@ func (s *state) exprStartingAt(pos token.Pos) ast.Expr {
 	return nil
 }
 
-// returnExpr returns the expression of result i of a return statement,
+// returnedExpr returns the expression of result i of a return statement,
 // when the statement lists its results one by one.
 func (f *Func) returnedExpr(ret *ssa.Return, i int) ast.Expr {
 	for _, n := range f.s.syntaxPath(ret.Pos()) {
@@ -668,7 +705,7 @@ func (f *Func) returnedExpr(ret *ssa.Return, i int) ast.Expr {
 	return nil
 }
 
-// callExpr returns the syntax of a call.
+// callSyntax returns the syntax of a call.
 func (f *Func) callSyntax(call *ssa.Call) *ast.CallExpr {
 	path := f.s.syntaxPath(call.Pos())
 	for i := len(path) - 1; i >= 0; i-- {
@@ -679,7 +716,7 @@ func (f *Func) callSyntax(call *ssa.Call) *ast.CallExpr {
 	return nil
 }
 
-// callArg returns the syntax of argument i of a call.
+// callArgSyntax returns the syntax of argument i of a call.
 func (f *Func) callArgSyntax(call *ssa.Call, i int) ast.Expr {
 	if ce := f.callSyntax(call); ce != nil && i < len(ce.Args) && !ce.Ellipsis.IsValid() {
 		return ce.Args[i]
@@ -687,7 +724,7 @@ func (f *Func) callArgSyntax(call *ssa.Call, i int) ast.Expr {
 	return nil
 }
 
-// importName returns the name under which the file containing pos imports
+// runtimeImportName returns the name under which the file containing pos imports
 // path, or "" when it does not (or only as _ or .).
 func (s *state) runtimeImportName(pos token.Pos, path string) string {
 	file := s.files[s.pass.Fset.File(pos)]
@@ -709,7 +746,7 @@ func (s *state) runtimeImportName(pos token.Pos, path string) string {
 	return ""
 }
 
-// wrapFix returns the fix that wraps e in deferred.<fn>(...), when the
+// wrapCallFix returns the fix that wraps e in deferred.<fn>(...), when the
 // file imports the runtime.
 func (s *state) wrapCallFix(e ast.Expr, fn, message string) []analysis.SuggestedFix {
 	name := s.runtimeImportName(e.Pos(), cancelmodel.DeferredPath)
