@@ -29,3 +29,13 @@ func OnRoomSafe(t *deferred.Task) (string, error) {
 func OnRoomShielded(t *deferred.Task) (string, error) {
 	return deferred.Await(t, deferred.DelayCancellation(lib.WaitForRoom("!r:matrix.org")))
 }
+
+// A loader of this package that hands on the library's shared Deferred.
+func roomLoader(id string) *deferred.Deferred[string] {
+	return lib.WaitForRoom(id)
+}
+
+//cancelcheck:cancellable
+func OnHelper(t *deferred.Task) (string, error) {
+	return deferred.Await(t, roomLoader("!r:matrix.org")) // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*\(call path: OnHelper → roomLoader → lib.WaitForRoom\)`
+}

@@ -84,3 +84,20 @@ func entryOf(key string) *deferred.Deferred[string] {
 func OnEntry(t *deferred.Task) (string, error) {
 	return deferred.Await(t, entryOf("k"))
 }
+
+// Good: a package variable that only ever holds a fired Deferred: a cancel
+// does nothing to it.
+
+var ready = deferred.Succeed(struct{}{})
+
+func waitReady() *deferred.Deferred[struct{}] {
+	return ready
+}
+
+//cancelcheck:cancellable
+func OnReady(t *deferred.Task) (int, error) {
+	if _, err := deferred.Await(t, waitReady()); err != nil {
+		return 0, err
+	}
+	return 200, nil
+}
