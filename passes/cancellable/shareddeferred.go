@@ -257,8 +257,16 @@ func (sh *sharing) compute(v ssa.Value) []sharedOrigin {
 			if v.Index == 0 {
 				return sh.loadedFromMap(t.X)
 			}
+		case *ssa.TypeAssert:
+			if v.Index == 0 {
+				return sh.loadedFromSyncMap(t.X)
+			}
 		case *ssa.Call:
 			return sh.callOrigins(t, v.Index)
+		}
+	case *ssa.TypeAssert:
+		if !v.CommaOk {
+			return sh.loadedFromSyncMap(v.X)
 		}
 	case *ssa.UnOp:
 		if v.Op == token.MUL {
@@ -285,6 +293,29 @@ func (sh *sharing) loadedFromMap(m ssa.Value) []sharedOrigin {
 		return nil
 	}
 	return []sharedOrigin{p.origin("loaded from map " + p.name)}
+}
+
+// loadedFromSyncMap returns why x, the value of a sync.Map's Load or
+// LoadOrStore, is shared: the map is.
+func (sh *sharing) loadedFromSyncMap(x ssa.Value) []sharedOrigin {
+	e, ok := x.(*ssa.Extract)
+	if !ok || e.Index != 0 {
+		return nil
+	}
+	call, ok := e.Tuple.(*ssa.Call)
+	if !ok || len(call.Call.Args) == 0 {
+		return nil
+	}
+	switch cancelmodel.FuncName(sh.f.Callee(call.Common()).Func) {
+	case "sync.Map.Load", "sync.Map.LoadOrStore":
+	default:
+		return nil
+	}
+	p := sh.storage(call.Call.Args[0])
+	if !p.shared {
+		return nil
+	}
+	return []sharedOrigin{p.origin("loaded from sync.Map " + p.name)}
 }
 
 // callOrigins returns why result i of a call is shared: the wrappers that
