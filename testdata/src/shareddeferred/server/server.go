@@ -2,7 +2,11 @@
 // value: methods on a *Server reached by every request.
 package server
 
-import "github.com/cancelcheck/cancelcheck/deferred"
+import (
+	"sync"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+)
 
 type Server struct {
 	inflight map[string]*deferred.Deferred[string]
@@ -106,4 +110,20 @@ func OnLocal(t *deferred.Task) (string, error) {
 	local := map[string]*deferred.Deferred[string]{"k": deferred.Succeed("v")}
 	get := func(k string) *deferred.Deferred[string] { return local[k] }
 	return deferred.Await(t, get("k"))
+}
+
+// A sync.Map of Deferreds in a long-lived value.
+
+type Registry struct {
+	calls sync.Map // string → *deferred.Deferred[string]
+}
+
+func (r *Registry) join(key string) *deferred.Deferred[string] {
+	v, _ := r.calls.LoadOrStore(key, deferred.New[string](nil))
+	return v.(*deferred.Deferred[string]) // want `shared Deferred handed to cancellable code: loaded from sync\.Map r\.calls; .*\(call path: Registry\.OnJoin → Registry\.join\)`
+}
+
+//cancelcheck:cancellable
+func (r *Registry) OnJoin(t *deferred.Task) (string, error) {
+	return deferred.Await(t, r.join("k"))
 }
