@@ -345,9 +345,9 @@ func (s *state) importSummary(obj *types.Func) *Summary {
 }
 
 // ExtractDoc returns the "# Analyzer name" section of the package comment
-// in a doc.go source: the Doc of that analyzer, in the style of the
-// golang.org/x/tools passes. It panics if there is none, which a test of
-// the analyzer catches.
+// in a doc.go source, after its "name: " prefix: the Doc of that analyzer,
+// in the style of the golang.org/x/tools passes. It panics if there is
+// none, which a test of the analyzer catches.
 func ExtractDoc(src, name string) string {
 	var lines []string
 	in := false
@@ -372,7 +372,7 @@ func ExtractDoc(src, name string) string {
 			lines = append(lines, text)
 		}
 	}
-	doc := strings.TrimSpace(strings.Join(lines, "\n"))
+	doc := strings.TrimPrefix(strings.TrimSpace(strings.Join(lines, "\n")), name+": ")
 	if doc == "" {
 		panic("no \"# Analyzer " + name + "\" section in doc.go")
 	}

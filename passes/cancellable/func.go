@@ -320,6 +320,9 @@ func (f *Func) inherit(callee Callee, site token.Pos) {
 	if site == token.NoPos {
 		return // never a finding without a position
 	}
+	if call := f.s.callExprAt(site); call != nil {
+		site = call.Pos() // report at the call's start, not its parenthesis
+	}
 	for _, p := range callee.Summary.Latent {
 		p.Path = prepend(step, p.Path)
 		f.latent = append(f.latent, latent{Problem: p, pos: site})

@@ -5,6 +5,7 @@ import (
 	"encoding/gob"
 	"fmt"
 	"reflect"
+	"strings"
 	"testing"
 
 	"golang.org/x/tools/go/analysis/analysistest"
@@ -95,7 +96,11 @@ func TestParseVerbs(t *testing.T) {
 }
 
 func TestExtractDoc(t *testing.T) {
-	if got := Analyzer.Doc; got[:len("cancellable: ")] != "cancellable: " {
+	src := "// Package p.\n//\n// # Analyzer a\n//\n// a: do a thing\n//\n// Details.\n//\n// # Other\n//\n// Not this.\npackage p\n"
+	if got, want := ExtractDoc(src, "a"), "do a thing\n\nDetails."; got != want {
+		t.Errorf("ExtractDoc = %q, want %q", got, want)
+	}
+	if got := Analyzer.Doc; !strings.HasPrefix(got, "summarise functions") {
 		t.Errorf("Doc starts %q", got)
 	}
 }

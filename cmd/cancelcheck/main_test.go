@@ -1,0 +1,227 @@
+package main_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/cancelcheck/cancelcheck/internal/fixture"
+)
+
+// These tests build the cancelcheck binary and run it, standalone and
+// under go vet, on the module in testdata/rooms: package api has entry
+// points (registered with deferredhttp.Cancellable), package store the
+// problems they reach, package clean none.
+
+var build struct {
+	once sync.Once
+	bin  string
+	err  error
+}
+
+// binary builds cancelcheck once for all tests.
+func binary(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	build.once.Do(func() {
+		dir, err := os.MkdirTemp("", "cancelcheck-bin")
+		if err != nil {
+			build.err = err
+			return
+		}
+		build.bin = filepath.Join(dir, "cancelcheck")
+		out, err := exec.Command("go", "build", "-o", build.bin, ".").CombinedOutput()
+		if err != nil {
+			build.err = errors.New(string(out))
+		}
+	})
+	if build.err != nil {
+		t.Fatal(build.err)
+	}
+	return build.bin
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.bin != "" {
+		os.RemoveAll(filepath.Dir(build.bin))
+	}
+	os.Exit(code)
+}
+
+// rooms returns a copy of testdata/rooms whose replace directive points at
+// this checkout.
+func rooms(t *testing.T) string {
+	t.Helper()
+	root := fixture.Root(t)
+	dir := t.TempDir()
+	src := filepath.Join(root, "testdata", "rooms")
+	err := filepath.WalkDir(src, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, path)
+		if d.IsDir() {
+			return os.MkdirAll(filepath.Join(dir, rel), 0o755)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if rel == "go.mod" {
+			abs, _ := filepath.Abs(root)
+			data = bytes.Replace(data, []byte("=> ../.."), []byte("=> "+abs), 1)
+		}
+		return os.WriteFile(filepath.Join(dir, rel), data, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+type result struct {
+	stdout, stderr string
+	code           int
+}
+
+func run(t *testing.T, dir, name string, args ...string) result {
+	t.Helper()
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOWORK=off", "GOPROXY=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	code := 0
+	if errors.As(err, &exit) {
+		code = exit.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{stdout.String(), stderr.String(), code}
+}
+
+// The findings on package api: two reached in package store, reported at
+// the calls, and one in api itself.
+var apiFindings = []string{
+	"api/api.go:26:15: firsterror: in store.Store.RoomName at example.com/rooms/store/store.go:50: fmt.Errorf with %v",
+	"api/api.go:36:42: swallowedcancel: in store.Store.RoomTopic at example.com/rooms/store/store.go:22: the error from Await may be a cancellation",
+	"api/api.go:43:10: firsterror: == deferred.ErrCancelled is never true for a cancellation",
+}
+
+func checkFindings(t *testing.T, output string, want []string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(output), "\n")
+	if len(lines) != len(want) {
+		t.Errorf("got %d lines, want %d:\n%s", len(lines), len(want), output)
+	}
+	for _, w := range want {
+		if !strings.Contains(output, w) {
+			t.Errorf("no finding %q in:\n%s", w, output)
+		}
+	}
+}
+
+func TestStandalone(t *testing.T) {
+	bin, dir := binary(t), rooms(t)
+	r := run(t, dir, bin, "./...")
+	if r.code != 3 {
+		t.Errorf("exit status %d, want 3 (findings); stderr:\n%s", r.code, r.stderr)
+	}
+	checkFindings(t, r.stderr, apiFindings)
+
+	r = run(t, dir, bin, "./clean")
+	if r.code != 0 || r.stderr != "" || r.stdout != "" {
+		t.Errorf("clean package: exit status %d, output %q %q; want 0 and silence", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestVetTool(t *testing.T) {
+	bin, dir := binary(t), rooms(t)
+	r := run(t, dir, "go", "vet", "-vettool="+bin, "./...")
+	if r.code != 1 {
+		t.Errorf("go vet exit status %d, want 1 (findings); stderr:\n%s", r.code, r.stderr)
+	}
+	var findings []string
+	for _, line := range strings.Split(r.stderr, "\n") {
+		if !strings.HasPrefix(line, "#") && line != "" {
+			findings = append(findings, line)
+		}
+	}
+	checkFindings(t, strings.Join(findings, "\n"), apiFindings)
+
+	r = run(t, dir, "go", "vet", "-vettool="+bin, "./clean")
+	if r.code != 0 || strings.TrimSpace(r.stderr) != "" {
+		t.Errorf("clean package: go vet exit status %d, stderr %q; want 0 and silence", r.code, r.stderr)
+	}
+}
+
+// -all reports the problems of a library that no entry point reaches.
+func TestAll(t *testing.T) {
+	bin, dir := binary(t), rooms(t)
+	if r := run(t, dir, bin, "./store"); r.code != 0 {
+		t.Errorf("store without -all: exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+	}
+	want := []string{
+		"store/store.go:22:2: swallowedcancel: the error from Await may be a cancellation",
+		"store/store.go:50:14: firsterror: fmt.Errorf with %v",
+	}
+	r := run(t, dir, bin, "-all", "./store")
+	if r.code != 3 {
+		t.Errorf("store with -all: exit status %d, want 3; stderr:\n%s", r.code, r.stderr)
+	}
+	checkFindings(t, r.stderr, want)
+	r = run(t, dir, "go", "vet", "-vettool="+bin, "-all", "./store")
+	if r.code != 1 {
+		t.Errorf("go vet -all: exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
+	}
+	checkFindings(t, strings.TrimPrefix(r.stderr, "# example.com/rooms/store\n"), want)
+}
+
+func TestJSON(t *testing.T) {
+	bin, dir := binary(t), rooms(t)
+	r := run(t, dir, bin, "-json", "./api")
+	if r.code != 0 {
+		t.Errorf("exit status %d, want 0 (the drivers' convention for -json); stderr:\n%s", r.code, r.stderr)
+	}
+	var tree map[string]map[string][]struct {
+		Posn    string `json:"posn"`
+		Message string `json:"message"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &tree); err != nil {
+		t.Fatalf("%v in:\n%s", err, r.stdout)
+	}
+	rules := tree["example.com/rooms/api"]
+	if len(rules["swallowedcancel"]) != 1 || len(rules["firsterror"]) != 2 {
+		t.Errorf("got %+v, want 1 swallowedcancel and 2 firsterror findings", rules)
+	}
+}
+
+// -fix -diff shows the fixes; -fix applies them, after which the finding
+// they fix is gone.
+func TestFix(t *testing.T) {
+	bin, dir := binary(t), rooms(t)
+	r := run(t, dir, bin, "-fix", "-diff", "./api")
+	if !strings.Contains(r.stdout, "+\t\tif errors.Is(err, deferred.ErrCancelled) {") {
+		t.Errorf("-fix -diff: no errors.Is fix in:\n%s\n%s", r.stdout, r.stderr)
+	}
+	run(t, dir, bin, "-fix", "./api")
+	r = run(t, dir, bin, "./api")
+	if strings.Contains(r.stderr, "== deferred.ErrCancelled") || !strings.Contains(r.stderr, "swallowedcancel") {
+		t.Errorf("after -fix: want only the findings without a local fix, got:\n%s", r.stderr)
+	}
+	src, _ := os.ReadFile(filepath.Join(dir, "api", "api.go"))
+	if !bytes.Contains(src, []byte(`"errors"`)) {
+		t.Errorf("after -fix, api.go does not import errors:\n%s", src)
+	}
+}
