@@ -357,10 +357,14 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		o := sharedOrigin{site: call.Pos(), from: &r}
 		if r.ViaParam {
 			// Shared if the argument is: a value this call made is not.
-			if r.Param < 0 || r.Param >= len(c.Args) {
+			args := c.Args
+			if mc, ok := c.Value.(*ssa.MakeClosure); ok {
+				args = append(slices.Clip(mc.Bindings), args...) // a method value: the receiver is bound
+			}
+			if r.Param < 0 || r.Param >= len(args) {
 				continue
 			}
-			p := sh.storage(c.Args[r.Param])
+			p := sh.storage(args[r.Param])
 			if !p.shared {
 				continue
 			}
