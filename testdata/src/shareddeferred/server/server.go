@@ -127,3 +127,24 @@ func (r *Registry) join(key string) *deferred.Deferred[string] {
 func (r *Registry) OnJoin(t *deferred.Task) (string, error) {
 	return deferred.Await(t, r.join("k"))
 }
+
+// A method value keeps its receiver: the Deferred is as shared as it.
+
+func (s *Server) peek(key string) *deferred.Deferred[string] {
+	return s.inflight[key] // want `shared Deferred handed to cancellable code: loaded from map s\.inflight; .*\(call path: Server\.OnMethodValue → Server\.peek\)`
+}
+
+//cancelcheck:cancellable
+func (s *Server) OnMethodValue(t *deferred.Task) (string, error) {
+	peek := s.peek
+	return deferred.Await(t, peek("key"))
+}
+
+// Good: a method value of a value made in this call.
+
+//cancelcheck:cancellable
+func OnOwnMethodValue(t *deferred.Task) (string, error) {
+	own := &Server{inflight: map[string]*deferred.Deferred[string]{"key": deferred.Succeed("v")}}
+	peek := own.peek
+	return deferred.Await(t, peek("key"))
+}
