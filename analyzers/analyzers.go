@@ -6,6 +6,8 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/cancelcheck/cancelcheck/passes/firsterror"
+	"github.com/cancelcheck/cancelcheck/passes/logcontextleak"
+	"github.com/cancelcheck/cancelcheck/passes/shareddeferred"
 	"github.com/cancelcheck/cancelcheck/passes/swallowedcancel"
 )
 
@@ -14,4 +16,6 @@ import (
 var All = []*analysis.Analyzer{
 	swallowedcancel.Analyzer,
 	firsterror.Analyzer,
+	shareddeferred.Analyzer,
+	logcontextleak.Analyzer,
 }
