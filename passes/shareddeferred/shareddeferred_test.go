@@ -1,7 +1,9 @@
 package shareddeferred_test
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/tools/go/analysis/analysistest"
@@ -32,6 +34,28 @@ func TestAcrossPackages(t *testing.T) {
 // not import it gets no fix.
 func TestFixes(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), shareddeferred.Analyzer, "shareddeferred/fix")
+}
+
+// With no entry point the bad code is silent: every expectation of the
+// fixture (written for -all) goes unmatched, and nothing else is reported.
+func TestNoEntrySilent(t *testing.T) {
+	var c collector
+	analysistest.Run(&c, fixture.GOPATH(t), shareddeferred.Analyzer, "shareddeferred/noentry")
+	for _, msg := range c.errs {
+		if !strings.Contains(msg, "no diagnostic was reported matching") {
+			t.Error(msg)
+		}
+	}
+	if len(c.errs) != 2 {
+		t.Errorf("got %d unmatched expectations, want 2: %q", len(c.errs), c.errs)
+	}
+}
+
+// collector records what analysistest reports instead of failing.
+type collector struct{ errs []string }
+
+func (c *collector) Errorf(format string, args ...any) {
+	c.errs = append(c.errs, fmt.Sprintf(format, args...))
 }
 
 // With no entry point the bad code is silent; -all finds it.

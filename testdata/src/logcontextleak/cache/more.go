@@ -70,3 +70,25 @@ func OnIgnored(t *deferred.Task) (int, error) {
 	logcontext.RunInBackground(t, refresh)
 	return 200, nil
 }
+
+// Bad: the request waits on a shared Deferred that the work resolves, not
+// on the work (shareddeferred also reports the shared wait).
+
+var pending *deferred.Deferred[int]
+
+//cancelcheck:cancellable
+func OnResolved(t *deferred.Task) (int, error) {
+	if pending == nil {
+		pending = deferred.New[int](nil)
+		logcontext.RunInBackground(t, func(t *deferred.Task) (int, error) { // want `its Deferred is never awaited; .*\(call path: OnResolved\)`
+			n, err := refresh(t)
+			if err != nil {
+				pending.Errback(err)
+				return 0, err
+			}
+			pending.Callback(n)
+			return n, nil
+		})
+	}
+	return deferred.Await(t, pending)
+}
