@@ -171,6 +171,10 @@ func (d *Deferred[T]) fire(v T, err error, what string) {
 // It reports false, and does nothing, if d has already fired (it was
 // cancelled, or fired by hand).
 func (d *Deferred[T]) resolve(v T, err error) bool {
+	if err != nil {
+		var zero T
+		v = zero
+	}
 	d.mu.Lock()
 	if d.flags&flagFired != 0 {
 		d.mu.Unlock()
@@ -414,11 +418,19 @@ func (d *Deferred[T]) cancel(reason string) bool {
 	}
 	d.flags |= flagCancelled
 	c := d.canceller
-	d.mu.Unlock()
-	var perr error
-	if c != nil {
-		perr = callCanceller(c, d)
+	if c == nil {
+		// Fail d under the lock that saw it unfired: a fire racing with this
+		// cancel either came first (and the cancel reported false: too late,
+		// which a Task needs to know to keep its cancel for the next Await)
+		// or comes after, and is ignored once.
+		var zero T
+		d.flags |= flagFired | flagSuppressOnce
+		d.value, d.err = zero, &CancelledError{Reason: reason}
+		d.runLocked()
+		return true
 	}
+	d.mu.Unlock()
+	perr := callCanceller(c, d)
 	d.mu.Lock()
 	d.flags |= flagSuppressOnce
 	if d.flags&flagFired == 0 {
@@ -490,6 +502,10 @@ func recovered(p any) error {
 	return &PanicError{Value: p, Stack: debug.Stack()}
 }
 
+// A failed stage has no value: the callers below return the zero T with an
+// error, whatever value the user's function returned with it, so that the
+// next AddBoth, Result and Await see the zero T.
+
 func callStage1[A, T any](f func(A) (T, error), a A) (v T, err error) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -497,7 +513,12 @@ func callStage1[A, T any](f func(A) (T, error), a A) (v T, err error) {
 			v, err = zero, recovered(p)
 		}
 	}()
-	return f(a)
+	v, err = f(a)
+	if err != nil {
+		var zero T
+		v = zero
+	}
+	return v, err
 }
 
 func callBoth[T any](f func(T, error) (T, error), v T, err error) (rv T, rerr error) {
@@ -507,7 +528,12 @@ func callBoth[T any](f func(T, error) (T, error), v T, err error) (rv T, rerr er
 			rv, rerr = zero, recovered(p)
 		}
 	}()
-	return f(v, err)
+	rv, rerr = f(v, err)
+	if rerr != nil {
+		var zero T
+		rv = zero
+	}
+	return rv, rerr
 }
 
 func callChained[A, T any](f func(A) *Deferred[T], a A) (next *Deferred[T], err error) {

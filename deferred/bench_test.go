@@ -1,0 +1,127 @@
+package deferred_test
+
+// Benchmarks of the runtime's hot paths against the floors that bound
+// them: an allocation of a Deferred's size, and a goroutine plus channel
+// round trip (what Run+Await replaces). docs/performance.md records the
+// figures and how to reproduce them.
+
+import (
+	"testing"
+	"unsafe"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+)
+
+var (
+	sinkDeferred *deferred.Deferred[int]
+	sinkFloor    *floorBlock
+)
+
+// floorBlock has the size and pointer density of a Deferred[int] (128
+// bytes, scanned by the collector).
+type floorBlock struct{ p [16]unsafe.Pointer }
+
+func increment(v int) (int, error) { return v + 1, nil }
+
+// BenchmarkAllocFloor is the cost of one heap allocation of a
+// Deferred[int]'s size: the floor under BenchmarkFire.
+func BenchmarkAllocFloor(b *testing.B) {
+	if s := unsafe.Sizeof(floorBlock{}); s != 128 {
+		b.Fatalf("floorBlock is %d bytes", s)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkFloor = new(floorBlock)
+	}
+}
+
+// BenchmarkFire: a Deferred with one callback, fired.
+func BenchmarkFire(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		d := deferred.New[int](nil)
+		d.AddCallback(increment)
+		d.Callback(1)
+		sinkDeferred = d
+	}
+}
+
+// BenchmarkChain10: ten callbacks, then fired.
+func BenchmarkChain10(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		d := deferred.New[int](nil)
+		for range 10 {
+			d.AddCallback(increment)
+		}
+		d.Callback(1)
+		sinkDeferred = d
+	}
+}
+
+// BenchmarkRunAwait: an async function that suspends once in Await and is
+// resumed by Callback.
+func BenchmarkRunAwait(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		d := deferred.New[int](nil)
+		r := deferred.Run(func(t *deferred.Task) (int, error) {
+			v, err := deferred.Await(t, d)
+			return v + 1, err
+		})
+		d.Callback(1)
+		sinkDeferred = r
+	}
+}
+
+// BenchmarkGoroutineChannel is the baseline for BenchmarkRunAwait: start a
+// goroutine, hand it a value over a channel and get the answer back.
+func BenchmarkGoroutineChannel(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		c := make(chan int)
+		go func() {
+			v := <-c
+			c <- v + 1
+		}()
+		c <- 1
+		<-c
+	}
+}
+
+// BenchmarkGather100: gathering 100 Deferreds, fired one by one.
+func BenchmarkGather100(b *testing.B) {
+	b.ReportAllocs()
+	ds := make([]*deferred.Deferred[int], 100)
+	var sink *deferred.Deferred[[]int]
+	for b.Loop() {
+		for i := range ds {
+			ds[i] = deferred.New[int](nil)
+		}
+		g := deferred.Gather(ds, true)
+		for i, d := range ds {
+			d.Callback(i)
+		}
+		sink = g
+	}
+	_ = sink
+}
+
+// BenchmarkLockContended: goroutines on every P acquiring and releasing
+// one Lock; a waiter's callback runs on the goroutine that releases.
+func BenchmarkLockContended(b *testing.B) {
+	b.ReportAllocs()
+	l := deferred.NewLock()
+	release := func(l *deferred.Lock) (*deferred.Lock, error) {
+		l.Release()
+		return l, nil
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			l.Acquire().AddCallback(release)
+		}
+	})
+	if l.Locked() {
+		b.Fatal("the lock is still held")
+	}
+}
