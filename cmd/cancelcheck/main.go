@@ -7,6 +7,9 @@
 //
 //	cancelcheck ./...
 //	cancelcheck -json ./...          # findings as JSON
+//	cancelcheck -sarif ./...         # findings as SARIF 2.1.0, for code scanning
+//	cancelcheck -baseline-write cancelcheck.baseline ./...  # record today's findings
+//	cancelcheck -baseline cancelcheck.baseline ./...        # report new findings only
 //	cancelcheck -fix -diff ./...     # the suggested fixes, as a diff
 //	cancelcheck -fix ./...           # apply them
 //	cancelcheck -all ./...           # also problems no entry point reaches
@@ -21,10 +24,12 @@
 // declared with //cancelcheck:marks-cancellable (such as
 // deferredhttp.Cancellable). -all is short for every rule's -<rule>.all.
 //
-// Exit status: 0 when there is nothing to report; 3 when there are findings
-// (1 under go vet, which then exits 1); 1 when a package cannot be loaded
-// or analysed. With -json or -fix, findings alone do not make it non-zero
-// (the golang.org/x/tools drivers' convention).
+// Exit status: 0 when there is nothing to report; 1 when there are
+// findings (with -baseline, new findings), in every output format; 2 for a
+// usage error or packages that cannot be loaded or analysed (see
+// internal/driver). Under go vet, go vet's: 1 for findings or errors.
+// -fix and -diff are the golang.org/x/tools fixer's: 0 once the fixes are
+// applied or shown, 1 when they cannot be. See docs/integrations.md.
 package main
 
 import (
@@ -33,9 +38,13 @@ import (
 	"golang.org/x/tools/go/analysis/multichecker"
 
 	"github.com/cancelcheck/cancelcheck/analyzers"
+	"github.com/cancelcheck/cancelcheck/internal/driver"
 )
 
 func main() {
 	os.Args = expandAll(os.Args, analyzers.All)
-	multichecker.Main(analyzers.All...)
+	if args := os.Args[1:]; driver.Handles(args) {
+		os.Exit(driver.Main(args, analyzers.All, os.Stdout, os.Stderr))
+	}
+	multichecker.Main(analyzers.All...) // go vet, -fix, -diff, help
 }
