@@ -54,7 +54,7 @@ type state struct {
 // it to check that an internal error in one function is contained.
 var testHook func(*ssa.Function)
 
-func run(pass *analysis.Pass) (any, error) {
+func run(pass *analysis.Pass) (result any, err error) {
 	s := &state{
 		pass:   pass,
 		byFunc: make(map[*ssa.Function]*Func),
@@ -65,6 +65,15 @@ func run(pass *analysis.Pass) (any, error) {
 	}
 	s.result.state = s
 	s.dirs = parseDirectives(pass)
+	defer func() {
+		// An internal error outside any one function: skip the package
+		// (its functions get no facts and no findings), never crash.
+		if p := recover(); p != nil {
+			s.errs = append(s.errs, fmt.Sprintf("%s: %v", pass.Pkg.Path(), p))
+			s.funcs, s.result.entries = nil, nil
+			result, err = s.result, nil
+		}
+	}()
 	if !s.usesRuntime() {
 		return s.result, nil
 	}

@@ -1,9 +1,13 @@
 package cancellable_test
 
 import (
+	"reflect"
+	"strings"
 	"testing"
 
+	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/analysis/analysistest"
+	"golang.org/x/tools/go/ssa"
 
 	"github.com/cancelcheck/cancelcheck/internal/fixture"
 	"github.com/cancelcheck/cancelcheck/passes/cancellable"
@@ -13,4 +17,32 @@ import (
 // summaries imported from another package.
 func TestFacts(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), cancellable.Analyzer, "cancellable/facts", "cancellable/factsdep")
+}
+
+// An internal error while analysing one function skips that function and
+// nothing else.
+func TestInternalErrorIsContained(t *testing.T) {
+	defer cancellable.SetTestHook(func(fn *ssa.Function) {
+		if fn.Name() == "boom" {
+			panic("unexpected shape")
+		}
+	})()
+	// A rule that also hands back the pass's Result.
+	rule := &analysis.Analyzer{
+		Name:       "rule",
+		Doc:        "report swallowedcancel and return the cancellable Result",
+		Requires:   []*analysis.Analyzer{cancellable.Analyzer},
+		ResultType: reflect.TypeFor[*cancellable.Result](),
+		Run: func(pass *analysis.Pass) (any, error) {
+			res := pass.ResultOf[cancellable.Analyzer].(*cancellable.Result)
+			res.Report(pass, cancellable.SwallowedCancel, cancellable.Options{})
+			return res, nil
+		},
+	}
+	for _, r := range analysistest.Run(t, fixture.GOPATH(t), rule, "cancellable/panics") {
+		got := r.Result.(*cancellable.Result).Skipped()
+		if len(got) != 1 || !strings.Contains(got[0], "boom: unexpected shape") {
+			t.Errorf("Skipped() = %q, want boom", got)
+		}
+	}
 }

@@ -37,6 +37,10 @@ type Entry struct {
 	Pos  token.Pos // the declaration (//cancelcheck:cancellable) or the registration call
 }
 
+// Skipped lists the functions (or the package) that the pass skipped after
+// an internal error, with the error: they have no summary and no findings.
+func (r *Result) Skipped() []string { return r.state.errs }
+
 // Entries lists the package's entry points in source order.
 func (r *Result) Entries() []Entry {
 	var out []Entry

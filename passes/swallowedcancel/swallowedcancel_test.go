@@ -1,8 +1,6 @@
 package swallowedcancel_test
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"golang.org/x/tools/go/analysis/analysistest"
@@ -36,7 +34,7 @@ func TestSilent(t *testing.T) {
 // through facts; the library itself is silent without -all.
 func TestAcrossPackages(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/crossapp")
-	assertSilent(t, "swallowedcancel/crosslib")
+	fixture.AssertSilent(t, swallowedcancel.Analyzer, "swallowedcancel/crosslib")
 }
 
 // Functions registered with a marks-cancellable function are entry
@@ -54,7 +52,7 @@ func TestIgnore(t *testing.T) {
 
 // Code that no entry point reaches is silent; -all reports it.
 func TestAll(t *testing.T) {
-	assertSilent(t, "swallowedcancel/noentry")
+	fixture.AssertSilent(t, swallowedcancel.Analyzer, "swallowedcancel/noentry")
 	setAll(t)
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/noentry", "swallowedcancel/crosslib")
 }
@@ -64,27 +62,6 @@ func setAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { swallowedcancel.Analyzer.Flags.Set("all", "false") })
-}
-
-// assertSilent checks that the analyzer reports nothing on a package whose
-// `// want` comments describe what -all reports.
-func assertSilent(t *testing.T, pkg string) {
-	t.Helper()
-	for _, r := range analysistest.Run(ignoreWants{t}, fixture.GOPATH(t), swallowedcancel.Analyzer, pkg) {
-		for _, d := range r.Diagnostics {
-			t.Errorf("%s: unexpected diagnostic without -all: %s", r.Pass.Fset.Position(d.Pos), d.Message)
-		}
-	}
-}
-
-// ignoreWants is a testing.T for analysistest.Run that ignores unmatched
-// `// want` comments (and reports everything else).
-type ignoreWants struct{ *testing.T }
-
-func (t ignoreWants) Errorf(format string, args ...any) {
-	if msg := fmt.Sprintf(format, args...); !strings.Contains(msg, "no diagnostic was reported matching") {
-		t.T.Error(msg)
-	}
 }
 
 // The suggested fix re-raises cancellations at the top of the branch that

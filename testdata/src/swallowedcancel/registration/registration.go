@@ -15,10 +15,12 @@ import (
 	"github.com/cancelcheck/cancelcheck/deferred/deferredhttp"
 )
 
-type Rooms struct{ topic *deferred.Deferred[string] }
+type Rooms struct {
+	topic func() *deferred.Deferred[string]
+} // a load per caller
 
 func (r *Rooms) OnGet(t *deferred.Task, req *http.Request) (deferredhttp.Response, error) {
-	topic, err := deferred.Await(t, r.topic)
+	topic, err := deferred.Await(t, r.topic())
 	if err != nil { // want `the error from Await may be a cancellation.*\(call path: Rooms.OnGet\)`
 		log.Print(err)
 		return deferredhttp.Response{Status: http.StatusOK}, nil
@@ -28,7 +30,7 @@ func (r *Rooms) OnGet(t *deferred.Task, req *http.Request) (deferredhttp.Respons
 
 // OnPost is registered with Handle only: not cancellable, not reported.
 func (r *Rooms) OnPost(t *deferred.Task, req *http.Request) (deferredhttp.Response, error) {
-	_, err := deferred.Await(t, r.topic)
+	_, err := deferred.Await(t, r.topic())
 	if err != nil {
 		return deferredhttp.Response{Status: http.StatusAccepted}, nil
 	}

@@ -11,8 +11,7 @@ import (
 )
 
 type Room struct {
-	members *deferred.Deferred[[]string]
-	cache   map[string]string
+	members func() *deferred.Deferred[[]string] // starts a load for each caller
 }
 
 // Methods: the entry point is a method; the problem is in another one.
@@ -23,7 +22,7 @@ func (r *Room) OnGet(t *deferred.Task) ([]string, error) {
 }
 
 func (r *Room) load(t *deferred.Task) ([]string, error) {
-	m, err := deferred.Await(t, r.members)
+	m, err := deferred.Await(t, r.members())
 	if err != nil { // want `the error from Await may be a cancellation.*\(call path: Room.OnGet → Room.load\)`
 		return nil, nil
 	}
