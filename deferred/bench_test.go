@@ -107,18 +107,22 @@ func BenchmarkGather100(b *testing.B) {
 	_ = sink
 }
 
-// BenchmarkLockContended: goroutines on every P acquiring and releasing
-// one Lock; a waiter's callback runs on the goroutine that releases.
+// BenchmarkLockContended: a goroutine on every P acquiring one Lock,
+// waiting until it holds it, and releasing it. A waiter's callback runs on
+// the goroutine that hands the lock over.
 func BenchmarkLockContended(b *testing.B) {
 	b.ReportAllocs()
 	l := deferred.NewLock()
-	release := func(l *deferred.Lock) (*deferred.Lock, error) {
-		l.Release()
-		return l, nil
-	}
 	b.RunParallel(func(pb *testing.PB) {
+		held := make(chan struct{}, 1)
+		signal := func(l *deferred.Lock) (*deferred.Lock, error) {
+			held <- struct{}{}
+			return l, nil
+		}
 		for pb.Next() {
-			l.Acquire().AddCallback(release)
+			l.Acquire().AddCallback(signal)
+			<-held
+			l.Release()
 		}
 	})
 	if l.Locked() {

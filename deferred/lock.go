@@ -10,6 +10,12 @@ type Lock struct {
 	mu      sync.Mutex
 	locked  bool
 	waiters []*Deferred[*Lock]
+	// handing is set while a Release hands the lock to waiters, one after
+	// the other; released records that the waiter just given the lock has
+	// released it (from its callbacks, or from another goroutine), so that
+	// the loop passes it on: hand-overs loop rather than nest on the stack.
+	handing  bool
+	released bool
 }
 
 // NewLock returns an unlocked Lock.
@@ -43,30 +49,46 @@ func (l *Lock) dequeue(d *Deferred[*Lock]) {
 	}
 }
 
-// Release releases l, handing it to the first waiter if there is one. It
-// panics if l is not locked.
+// Release releases l, handing it to the first waiter if there is one: that
+// waiter's callbacks run now, on this goroutine. It panics if l is not
+// locked.
+//
+// A Release made while a hand-over is running (typically by the new
+// holder's own callbacks) returns at once, and the hand-over passes the
+// lock on as soon as those callbacks return: however many waiters release
+// in their callbacks, the stack does not grow with them.
 func (l *Lock) Release() {
+	l.mu.Lock()
+	if !l.locked || l.released {
+		l.mu.Unlock()
+		panic("deferred: Release of an unlocked Lock")
+	}
+	if l.handing {
+		l.released = true
+		l.mu.Unlock()
+		return
+	}
+	l.handing = true
 	for {
-		l.mu.Lock()
-		if !l.locked {
-			l.mu.Unlock()
-			panic("deferred: Release of an unlocked Lock")
-		}
 		if len(l.waiters) == 0 {
 			l.locked = false
-			l.mu.Unlock()
-			return
+			break
 		}
 		d := l.waiters[0]
 		l.waiters[0] = nil
 		l.waiters = l.waiters[1:]
 		l.mu.Unlock()
-		if d.resolve(l, nil) {
-			return
+		took := d.resolve(l, nil)
+		l.mu.Lock()
+		if took && !l.released {
+			break // d holds the lock
 		}
-		// d was cancelled after it left the queue: the lock is still held
-		// on its behalf, so pass it on.
+		// d has released it already, or was cancelled after it left the
+		// queue (the lock was still held on its behalf): pass it on.
+		l.released = false
 	}
+	l.handing = false
+	l.mu.Unlock()
 }
 
 // Locked reports whether l is held.

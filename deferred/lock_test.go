@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -257,4 +259,71 @@ func TestLockAcrossAwaits(t *testing.T) {
 	if l.Locked() {
 		t.Fatal("lock held")
 	}
+}
+
+// Waiters that release the lock in their callbacks are handed the lock one
+// after the other by a loop: the stack does not grow with the queue.
+func TestHandOversToWaitersThatReleaseDoNotNest(t *testing.T) {
+	l := deferred.NewLock()
+	l.Acquire()
+	const n = 10000
+	depths := make([]int, 0, n)
+	pcs := make([]uintptr, 1024)
+	for range n {
+		l.Acquire().AddCallback(func(l *deferred.Lock) (*deferred.Lock, error) {
+			depths = append(depths, runtime.Callers(0, pcs))
+			l.Release()
+			return l, nil
+		})
+	}
+	l.Release()
+	if len(depths) != n {
+		t.Fatalf("%d waiters served, want %d", len(depths), n)
+	}
+	if lo, hi := slices.Min(depths), slices.Max(depths); hi != lo {
+		t.Fatalf("stack depth grew from %d to %d frames along the queue", lo, hi)
+	}
+	if l.Locked() {
+		t.Fatal("lock held")
+	}
+}
+
+func TestReleaseTwiceInACallbackPanics(t *testing.T) {
+	l := deferred.NewLock()
+	l.Acquire()
+	var second any
+	l.Acquire().AddCallback(func(l *deferred.Lock) (*deferred.Lock, error) {
+		l.Release()
+		second = panicValue(l.Release)
+		return l, nil
+	})
+	l.Release()
+	if second == nil {
+		t.Fatal("a second Release by the same holder did not panic")
+	}
+	if l.Locked() {
+		t.Fatal("lock held")
+	}
+}
+
+// An Acquire made by a callback that has just released the lock queues
+// behind the waiters, and is served as soon as that callback returns.
+func TestAcquireInsideAReleasingCallbackIsServedInOrder(t *testing.T) {
+	l := deferred.NewLock()
+	l.Acquire()
+	var r record
+	var again *deferred.Deferred[*deferred.Lock]
+	l.Acquire().AddCallback(func(l *deferred.Lock) (*deferred.Lock, error) {
+		r.add("first")
+		l.Release()
+		again = l.Acquire().AddCallback(func(l *deferred.Lock) (*deferred.Lock, error) { r.add("again"); return l, nil })
+		return l, nil
+	})
+	l.Acquire().AddCallback(func(l *deferred.Lock) (*deferred.Lock, error) { r.add("second"); l.Release(); return l, nil })
+	l.Release()
+	if got, want := r.get(), []string{"first", "second", "again"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+	mustSucceed(t, again)
+	l.Release()
 }
