@@ -1,0 +1,108 @@
+// Package golangci registers the cancelcheck suite as a golangci-lint v2
+// module plugin named "cancelcheck". Build a golangci-lint that includes
+// it with `golangci-lint custom` and enable it in .golangci.yml:
+//
+//	linters:
+//	  enable: [cancelcheck]
+//	  settings:
+//	    custom:
+//	      cancelcheck:
+//	        type: module
+//	        settings:
+//	          rules: [swallowedcancel, firsterror] # default: every rule
+//	          all: false                           # true: also problems no entry point reaches
+//
+// See docs/integrations.md. Findings are golangci-lint issues of the
+// linter "cancelcheck", so //nolint:cancelcheck suppresses them, as well
+// as cancelcheck's own //cancelcheck:ignore <rule> <reason>.
+//
+// This package is a module of its own, so that golangci-lint's
+// registration API stays out of the dependencies of the main module,
+// which programs that use the runtime import.
+package golangci
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/golangci/plugin-module-register/register"
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/cancelcheck/cancelcheck/analyzers"
+)
+
+// Name is the plugin's name: the key under linters.settings.custom in
+// .golangci.yml, the linter name in findings, and the name //nolint takes.
+const Name = "cancelcheck"
+
+func init() {
+	register.Plugin(Name, New)
+}
+
+// Settings are the plugin's settings (linters.settings.custom.cancelcheck.settings).
+// Any other key is an error.
+type Settings struct {
+	// Rules lists the rules to run, by name; empty runs them all.
+	Rules []string `json:"rules"`
+	// All also reports the problems that no cancellable entry point
+	// reaches, for libraries whose entry points live elsewhere (every
+	// rule's -all flag).
+	All bool `json:"all"`
+}
+
+// New is the plugin's constructor: it decodes and checks the settings.
+func New(conf any) (register.LinterPlugin, error) {
+	s, err := register.DecodeSettings[Settings](conf)
+	if err != nil {
+		return nil, fmt.Errorf("%s: bad settings: %v (the settings are rules and all)", Name, err)
+	}
+	p := &plugin{all: s.All}
+	for _, name := range s.Rules {
+		i := slices.IndexFunc(analyzers.All, func(a *analysis.Analyzer) bool { return a.Name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("%s: unknown rule %q in settings.rules (the rules are %s)", Name, name, ruleNames())
+		}
+		if !slices.Contains(p.rules, analyzers.All[i]) {
+			p.rules = append(p.rules, analyzers.All[i])
+		}
+	}
+	if len(p.rules) == 0 {
+		p.rules = analyzers.All
+	}
+	return p, nil
+}
+
+func ruleNames() string {
+	var names []string
+	for _, a := range analyzers.All {
+		names = append(names, a.Name)
+	}
+	return strings.Join(names, ", ")
+}
+
+type plugin struct {
+	rules []*analysis.Analyzer
+	all   bool
+}
+
+// BuildAnalyzers returns the rules to run. golangci-lint runs the fact
+// pass they require on the packages' dependencies too, so problems in
+// one package are reported at the entry points of another.
+func (p *plugin) BuildAnalyzers() ([]*analysis.Analyzer, error) {
+	value := fmt.Sprint(p.all)
+	for _, a := range p.rules {
+		if f := a.Flags.Lookup("all"); f != nil {
+			if err := f.Value.Set(value); err != nil {
+				return nil, fmt.Errorf("%s: %s -all: %v", Name, a.Name, err)
+			}
+		}
+	}
+	return p.rules, nil
+}
+
+// GetLoadMode asks for type information: the analyzers build SSA from
+// typed syntax.
+func (p *plugin) GetLoadMode() string {
+	return register.LoadModeTypesInfo
+}

@@ -1,0 +1,102 @@
+package golangci
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/golangci/plugin-module-register/register"
+	"golang.org/x/tools/go/analysis"
+
+	"github.com/cancelcheck/cancelcheck/analyzers"
+)
+
+// build constructs the plugin from settings the way golangci-lint does:
+// by the registered name, from the YAML settings decoded as a map.
+func build(t *testing.T, settings any) ([]*analysis.Analyzer, error) {
+	t.Helper()
+	newPlugin, err := register.GetPlugin(Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := newPlugin(settings)
+	if err != nil {
+		return nil, err
+	}
+	if mode := p.GetLoadMode(); mode != register.LoadModeTypesInfo {
+		t.Errorf("load mode %q, want %q", mode, register.LoadModeTypesInfo)
+	}
+	return p.BuildAnalyzers()
+}
+
+func names(as []*analysis.Analyzer) string {
+	var s []string
+	for _, a := range as {
+		s = append(s, a.Name)
+	}
+	return strings.Join(s, ",")
+}
+
+func TestRules(t *testing.T) {
+	every := names(analyzers.All)
+	for _, tc := range []struct {
+		name     string
+		settings any
+		want     string
+	}{
+		{"no settings", nil, every},
+		{"empty settings", map[string]any{}, every},
+		{"empty rules", map[string]any{"rules": []any{}}, every},
+		{"some rules", map[string]any{"rules": []any{"firsterror", "swallowedcancel"}}, "firsterror,swallowedcancel"},
+		{"a rule twice", map[string]any{"rules": []any{"firsterror", "firsterror"}}, "firsterror"},
+	} {
+		got, err := build(t, tc.settings)
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if names(got) != tc.want {
+			t.Errorf("%s: analyzers %s, want %s", tc.name, names(got), tc.want)
+		}
+	}
+}
+
+// all sets every rule's -all flag, and all: false (the default) clears it.
+func TestAll(t *testing.T) {
+	check := func(settings any, want string) {
+		t.Helper()
+		if _, err := build(t, settings); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range analyzers.All {
+			if got := a.Flags.Lookup("all").Value.String(); got != want {
+				t.Errorf("settings %v: %s.all = %s, want %s", settings, a.Name, got, want)
+			}
+		}
+	}
+	check(map[string]any{"all": true}, "true")
+	check(map[string]any{}, "false")
+}
+
+func TestBadSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		settings any
+		want     []string
+	}{
+		{"unknown setting", map[string]any{"entrypoints": []any{"x"}}, []string{`unknown field "entrypoints"`, "rules and all"}},
+		{"unknown rule", map[string]any{"rules": []any{"swalowedcancel"}}, []string{`unknown rule "swalowedcancel"`, "swallowedcancel, firsterror"}},
+		{"wrong type", map[string]any{"all": "yes"}, []string{"bad settings", "all"}},
+		{"rules not a list", map[string]any{"rules": "firsterror"}, []string{"bad settings", "rules"}},
+	} {
+		_, err := build(t, tc.settings)
+		if err == nil {
+			t.Errorf("%s: no error", tc.name)
+			continue
+		}
+		for _, want := range append(tc.want, "cancelcheck: ") {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not say %q", tc.name, err, want)
+			}
+		}
+	}
+}
