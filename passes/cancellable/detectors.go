@@ -11,6 +11,7 @@ package cancellable
 // the rule, add it here, and create passes/<rule> with NewRule.
 var detectors = []func(*Func){
 	(*Func).resultFlags,
+	(*Func).readsParams,
 	detectSwallowedCancel,
 	detectFirstError,
 }

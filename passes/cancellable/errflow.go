@@ -56,6 +56,9 @@ func (f *Func) sources() []*source {
 			}
 			if k, p, ok := cancelmodel.Errback(callee.Func); ok && k < len(c.Args) {
 				eb := f.FuncValue(c.Args[k])
+				if eb.Local != nil && eb.Local.SSA.Signature.Recv() != nil {
+					p++ // a method value: Params starts with the receiver
+				}
 				if eb.Local == nil || p >= len(eb.Local.SSA.Params) {
 					continue
 				}
@@ -314,6 +317,13 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add func(ssa.Value
 			return usePropagate // a format we do not follow: assume it wraps
 		default:
 			t.cuts = append(t.cuts, cut{call: call, arg: k, verb: verb})
+			return useReads
+		}
+	}
+	if callee.Summary != nil && !c.IsInvoke() {
+		i := k - recvOffset(c, callee)
+		if sig := c.Signature(); i >= 0 && i < sig.Params().Len() && !(sig.Variadic() && i == sig.Params().Len()-1) &&
+			slices.Contains(callee.Summary.ReadsParams, i) {
 			return useReads
 		}
 	}

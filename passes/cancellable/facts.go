@@ -31,6 +31,11 @@ type Summary struct {
 	// starts them with Run, or passes them to a callee that runs them.
 	RunsParams []int
 
+	// ReadsParams lists the error parameters (by index, receiver excluded)
+	// that the function only reads (logs, tests, prints) and never passes
+	// on: handing a cancellation to it does not propagate it.
+	ReadsParams []int
+
 	// Cancellable reports a //cancelcheck:cancellable entry point.
 	Cancellable bool
 
@@ -151,6 +156,10 @@ func (s *Summary) String() string {
 		sep()
 		fmt.Fprintf(&b, "runs%v", s.RunsParams)
 	}
+	if len(s.ReadsParams) > 0 {
+		sep()
+		fmt.Fprintf(&b, "reads%v", s.ReadsParams)
+	}
 	for _, p := range s.Latent {
 		sep()
 		fmt.Fprintf(&b, "%s@%s", p.Rule, shortPos(p.Pos))
@@ -160,7 +169,7 @@ func (s *Summary) String() string {
 
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
-	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 &&
+	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -175,6 +184,8 @@ func (s *Summary) normalize() {
 	}
 	slices.Sort(s.RunsParams)
 	s.RunsParams = slices.Compact(s.RunsParams)
+	slices.Sort(s.ReadsParams)
+	s.ReadsParams = slices.Compact(s.ReadsParams)
 	s.Latent = normalizeProblems(s.Latent)
 }
 

@@ -3,6 +3,8 @@ package cancellable
 import (
 	"go/constant"
 	"go/types"
+	"maps"
+	"slices"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -218,6 +220,24 @@ func (f *Func) resultFlags() {
 			case cancelmodel.IsDeferredType(t):
 				f.SetResult(i, f.DeferredFlags(v))
 			}
+		}
+	}
+}
+
+// readsParams records the error parameters that the function only reads:
+// a helper that logs an error does not propagate it.
+func (f *Func) readsParams() {
+	params := f.SSA.Params
+	if f.SSA.Signature.Recv() != nil {
+		params = params[1:]
+	}
+	for i, p := range params {
+		if !cancelmodel.IsError(p.Type()) || !used(p) {
+			continue
+		}
+		t := f.taint(&source{fn: f.SSA, value: p, flags: Cancel})
+		if !slices.Contains(slices.Collect(maps.Values(t.uses)), usePropagate) {
+			f.Summary.ReadsParams = append(f.Summary.ReadsParams, i)
 		}
 	}
 }

@@ -261,15 +261,22 @@ func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
 		f.Summary.Suspends = true
 	}
 	f.inherit(callee, site)
-	off := 0
-	if callee.Recv {
-		off = 1
-	}
+	off := recvOffset(c, callee)
 	for _, p := range callee.Summary.RunsParams {
 		if p+off < len(args) {
 			f.runs(args[p+off], site)
 		}
 	}
+}
+
+// recvOffset is 1 when a call's arguments start with the callee's
+// receiver (a static method call), 0 otherwise (a function, or a method
+// value whose receiver is bound).
+func recvOffset(c *ssa.CallCommon, callee Callee) int {
+	if _, static := c.Value.(*ssa.Function); static && callee.Recv {
+		return 1
+	}
+	return 0
 }
 
 // runs records that the function value v runs in this function's call

@@ -83,3 +83,10 @@ func OnGet(t *deferred.Task) error { // want OnGet:"cancellable suspends result0
 
 // Plain has no fact.
 func Plain() int { return 1 }
+
+// logIt only reads its error; keep passes it on.
+func logIt(prefix string, err error) { // want logIt:"reads\\[1\\]"
+	fmt.Println(prefix, err)
+}
+
+func keep(err error) error { return err }

@@ -173,7 +173,17 @@ func Errbacks(t *deferred.Task) (int, error) {
 		return v, err
 	})
 	d.AddCallbacks(nil, recoverAll)
+	var h handler
+	d.AddErrback(h.recover)
 	return deferred.Await(t, d)
+}
+
+type handler struct{ failures int }
+
+// A method value as errback: its failure parameter follows the receiver.
+func (h *handler) recover(err error) (int, error) {
+	h.failures++
+	return 0, nil // want `the failure passed to this errback.*\(call path: Errbacks → handler.recover\)`
 }
 
 func recoverAll(err error) (int, error) {
@@ -189,4 +199,29 @@ func recoverAll(err error) (int, error) {
 func Blank(t *deferred.Task) int {
 	v, _ := deferred.Await(t, deferred.New[int](nil)) // want `the error from Await is discarded: the function returns normally`
 	return v
+}
+
+// A logging helper only reads the error: handing it a cancellation does
+// not pass it on.
+func logFailure(what string, err error) {
+	log.Printf("%s: %v", what, err)
+}
+
+type logger struct{}
+
+func (logger) warn(err error) { log.Print(err) }
+
+//cancelcheck:cancellable
+func Helper(t *deferred.Task) (int, error) {
+	v, err := deferred.Await(t, deferred.New[int](nil))
+	if err != nil { // want `the function returns a nil error.*\(call path: Helper\)`
+		logFailure("load", err)
+		return 0, nil
+	}
+	w, err := deferred.Await(t, deferred.New[int](nil))
+	if err != nil { // want `the function returns a nil error.*\(call path: Helper\)`
+		logger{}.warn(err)
+		return v, nil
+	}
+	return v + w, nil
 }
