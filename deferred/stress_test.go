@@ -16,8 +16,16 @@ import (
 // deferredGoroutines returns the stacks, by goroutine ID, of the goroutines
 // other than the caller's that run code of package deferred: tasks
 // suspended in Await, chains being run. A goroutine-leak check compares
-// them before and after.
+// them before and after. It first ends the idle coroutines kept for reuse,
+// which are not leaks.
 func deferredGoroutines() map[string]string {
+	deferred.StopIdleCoroutines()
+	return goroutinesIn("cancelcheck/deferred.")
+}
+
+// goroutinesIn returns the stacks, by goroutine ID, of the goroutines other
+// than the caller's that have a frame whose function name contains fn.
+func goroutinesIn(fn string) map[string]string {
 	buf := make([]byte, 1<<20)
 	for {
 		n := runtime.Stack(buf, true)
@@ -37,7 +45,7 @@ func deferredGoroutines() map[string]string {
 		if _, err := fmt.Sscanf(string(header), "goroutine %s", &id); err != nil {
 			continue
 		}
-		if bytes.Contains(g, []byte("cancelcheck/deferred.")) {
+		if bytes.Contains(g, []byte(fn)) {
 			found[id] = string(g)
 		}
 	}

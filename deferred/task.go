@@ -2,7 +2,6 @@ package deferred
 
 import (
 	"context"
-	"iter"
 	"sync"
 )
 
@@ -25,11 +24,12 @@ type Task struct {
 	cancelPending bool
 	cancelReason  string
 
-	next func() (struct{}, bool)
-	// yield suspends the function; it is set while the function runs.
-	yield func(struct{}) bool
-	// owner fires the Run Deferred with the function's result.
-	owner interface{ finish() }
+	// co runs the function; it is set from start until the function
+	// returns.
+	co *coroutine
+	// owner runs the function on co, and fires the Run Deferred with its
+	// result.
+	owner job
 
 	ctx context.Context
 	// stopCtx cancels ctx (RunContext only): at the first Cancel, and when
@@ -123,13 +123,11 @@ func newRun[T any](ctx context.Context, f func(t *Task) (T, error)) *running[T] 
 	r.t.owner = r
 	r.d.flags = flagBound
 	r.d.waitingOn = &r.t
-	r.t.next, _ = iter.Pull(r.body)
 	return r
 }
 
-// body is the coroutine: it runs f, turning a panic into a *PanicError.
-func (r *running[T]) body(yield func(struct{}) bool) {
-	r.t.yield = yield
+// run runs f on the coroutine, turning a panic into a *PanicError.
+func (r *running[T]) run() {
 	defer func() {
 		if p := recover(); p != nil {
 			var zero T
@@ -140,7 +138,7 @@ func (r *running[T]) body(yield func(struct{}) bool) {
 }
 
 func (r *running[T]) finish() {
-	r.t.next, r.t.yield, r.t.owner, r.f = nil, nil, nil, nil
+	r.t.owner, r.f = nil, nil
 	v, err := r.value, r.err
 	var zero T
 	r.value, r.err = zero, nil
@@ -148,6 +146,8 @@ func (r *running[T]) finish() {
 }
 
 func (t *Task) start() {
+	t.co = getCoroutine()
+	t.co.job = t.owner
 	if t.drive() {
 		t.owner.finish()
 	}
@@ -158,10 +158,13 @@ func (t *Task) start() {
 // time: the one that set its state to taskRunning.
 func (t *Task) drive() bool {
 	for {
-		if _, ok := t.next(); !ok {
+		if t.co.resume() {
 			t.mu.Lock()
 			t.state, t.waiting = taskDone, nil
+			co := t.co
+			t.co = nil
 			t.mu.Unlock()
+			putCoroutine(co)
 			return true
 		}
 		t.mu.Lock()
@@ -274,7 +277,8 @@ func awaitOn[T any](t *Task, d *Deferred[T]) (T, error) {
 		var zero T
 		return zero, &CancelledError{Reason: reason}
 	}
-	if t.yield == nil {
+	co := t.co
+	if co == nil || t.state == taskDone {
 		t.mu.Unlock()
 		panic("deferred: Await on a Task whose function has returned")
 	}
@@ -291,9 +295,7 @@ func awaitOn[T any](t *Task, d *Deferred[T]) (T, error) {
 	}
 	t.waiting = d
 	t.mu.Unlock()
-	if !t.yield(struct{}{}) {
-		panic("deferred: Await on a stopped Task")
-	}
+	co.suspend()
 	return a.value, a.err
 }
 
