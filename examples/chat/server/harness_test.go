@@ -33,7 +33,7 @@ func newServer(clock deferred.Clock) *server.Server {
 // value "room" is set, as the ServeMux sets it.
 type endpoint struct {
 	name    string
-	handler func(*server.Server) deferredhttp.Handler
+	handler func(*server.Server, *deferred.Task, *http.Request) (deferredhttp.Response, error)
 	target  string // the request's URL
 	room    string
 	// shared runs every request against one server, and starts an
@@ -59,20 +59,20 @@ const (
 
 var endpoints = []endpoint{
 	{
-		name: "room", handler: func(s *server.Server) deferredhttp.Handler { return s.GetRoom },
+		name: "room", handler: (*server.Server).GetRoom,
 		target: "/rooms/!lobby", room: "!lobby", shared: true,
 		status: http.StatusOK, body: `{"id":"!lobby","name":"Lobby","topic":"Say hello"}`,
 	},
 	{
 		// shareddeferred: the cancel of one request fails the load that
 		// the bystander waits on too.
-		name: "room-unshielded", handler: func(s *server.Server) deferredhttp.Handler { return s.GetRoomUnshielded },
+		name: "room-unshielded", handler: (*server.Server).GetRoomUnshielded,
 		target: "/bad/rooms/!lobby", room: "!lobby", shared: true,
 		want:   []string{bystander},
 		status: http.StatusOK, body: `{"id":"!lobby","name":"Lobby","topic":"Say hello"}`,
 	},
 	{
-		name: "members", handler: func(s *server.Server) deferredhttp.Handler { return s.GetMembers },
+		name: "members", handler: (*server.Server).GetMembers,
 		target: "/rooms/!lobby/members", room: "!lobby",
 		status: http.StatusOK, body: `[{"user_id":"@alice","display_name":"Alice"},{"user_id":"@bob","display_name":"Bob"},{"user_id":"@carol"}]`,
 	},
@@ -81,19 +81,19 @@ var endpoints = []endpoint{
 		// time, the check is never true, so a request cancelled while it
 		// loads the profiles answers without them: swallowed. Cancelled
 		// while it loads the member list, it is fine.
-		name: "members-equals-check", handler: func(s *server.Server) deferredhttp.Handler { return s.GetMembersEqualsCheck },
+		name: "members-equals-check", handler: (*server.Server).GetMembersEqualsCheck,
 		target: "/bad/rooms/!lobby/members", room: "!lobby",
 		want:   []string{at(2, "members_bad.go", swallowed)},
 		status: http.StatusOK, body: `[{"user_id":"@alice","display_name":"Alice"},{"user_id":"@bob","display_name":"Bob"},{"user_id":"@carol"}]`,
 	},
 	{
-		name: "messages", handler: func(s *server.Server) deferredhttp.Handler { return s.GetMessages },
+		name: "messages", handler: (*server.Server).GetMessages,
 		target: "/rooms/!dev/messages?since=1", room: "!dev",
 		status: http.StatusOK, body: `{"messages":[{"seq":2,"sender":"@alice","body":"the analyzer found it first"}],"receipts":{"@alice":2,"@bob":1}}`,
 	},
 	{
 		// swallowedcancel in the handler: both of History's await points.
-		name: "messages-or-empty", handler: func(s *server.Server) deferredhttp.Handler { return s.GetMessagesOrEmpty },
+		name: "messages-or-empty", handler: (*server.Server).GetMessagesOrEmpty,
 		target: "/bad/rooms/!dev/messages?since=1", room: "!dev",
 		want:   []string{swallowed, swallowed},
 		status: http.StatusOK, body: `{"messages":[{"seq":2,"sender":"@alice","body":"the analyzer found it first"}],"receipts":{"@alice":2,"@bob":1}}`,
@@ -101,7 +101,7 @@ var endpoints = []endpoint{
 	{
 		// firsterror (%v): the cancellation comes out as another error,
 		// at the await point whose error is wrapped.
-		name: "messages-wrap-with-v", handler: func(s *server.Server) deferredhttp.Handler { return s.GetMessagesWrapWithV },
+		name: "messages-wrap-with-v", handler: (*server.Server).GetMessagesWrapWithV,
 		target: "/bad/rooms/!dev/messages-wrapped?since=1", room: "!dev",
 		want:   []string{at(1, "history_bad.go", replaced)},
 		status: http.StatusOK, body: `{"messages":[{"seq":2,"sender":"@alice","body":"the analyzer found it first"}],"receipts":{"@alice":2,"@bob":1}}`,
@@ -109,13 +109,13 @@ var endpoints = []endpoint{
 	{
 		// swallowedcancel (an errback that recovers every error): at the
 		// receipts' await point.
-		name: "messages-optional-receipts", handler: func(s *server.Server) deferredhttp.Handler { return s.GetMessagesOptionalReceipts },
+		name: "messages-optional-receipts", handler: (*server.Server).GetMessagesOptionalReceipts,
 		target: "/bad/rooms/!dev/messages-receipts?since=1", room: "!dev",
 		want:   []string{at(2, "history_bad.go", swallowed)},
 		status: http.StatusOK, body: `{"messages":[{"seq":2,"sender":"@alice","body":"the analyzer found it first"}],"receipts":{"@alice":2,"@bob":1}}`,
 	},
 	{
-		name: "search", handler: func(s *server.Server) deferredhttp.Handler { return s.Search },
+		name: "search", handler: (*server.Server).Search,
 		target: "/rooms/!lobby/search?q=hello", room: "!lobby",
 		status: http.StatusOK, body: `[{"seq":1,"sender":"@alice","body":"hello everyone"},{"seq":2,"sender":"@bob","body":"hello alice"}]`,
 	},
@@ -123,7 +123,7 @@ var endpoints = []endpoint{
 		// logcontextleak: cancelled at the build's await point or at the
 		// request's, the request ends and the build logs in its finished
 		// context.
-		name: "search-observe-only", handler: func(s *server.Server) deferredhttp.Handler { return s.SearchObserveOnly },
+		name: "search-observe-only", handler: (*server.Server).SearchObserveOnly,
 		target: "/bad/rooms/!lobby/search?q=hello", room: "!lobby",
 		want:   []string{leakedLogs, leakedLogs},
 		status: http.StatusOK, body: `[{"seq":1,"sender":"@alice","body":"hello everyone"},{"seq":2,"sender":"@bob","body":"hello alice"}]`,
@@ -155,7 +155,7 @@ func TestCancelAtEveryAwait(t *testing.T) {
 				if s == nil {
 					s = newServer(c)
 				}
-				return serve(e.handler(s), e.target, e.room)
+				return serve(s, e.handler, e.target, e.room)
 			}
 			reports, resp, err := harness(t, start, opts...)
 			for _, r := range reports {
@@ -169,12 +169,12 @@ func TestCancelAtEveryAwait(t *testing.T) {
 	}
 }
 
-// serve starts h on a GET of target, as deferredhttp does.
-func serve(h deferredhttp.Handler, target, room string) *deferred.Deferred[deferredhttp.Response] {
+// serve starts s's handler h on a GET of target, as deferredhttp does.
+func serve(s *server.Server, h func(*server.Server, *deferred.Task, *http.Request) (deferredhttp.Response, error), target, room string) *deferred.Deferred[deferredhttp.Response] {
 	r := httptest.NewRequest(http.MethodGet, target, nil)
 	r.SetPathValue("room", room)
 	return logcontext.Run("request", func(t *deferred.Task) (deferredhttp.Response, error) {
-		return h(t, r.WithContext(t.Context()))
+		return h(s, t, r.WithContext(t.Context()))
 	})
 }
 
