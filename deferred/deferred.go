@@ -38,7 +38,7 @@ type Deferred[T any] struct {
 	// The stages not yet run, first before more. first keeps the common
 	// one-callback Deferred to a single allocation.
 	first stage[T]
-	more  *[]stage[T]
+	more  *queue[T]
 
 	// waitingOn is what Cancel forwards to: the Deferred this one is paused
 	// on, the source of a wrapper, or the Task behind a Run Deferred.
@@ -242,13 +242,15 @@ func (d *Deferred[T]) peek(o observer[T]) {
 
 func (d *Deferred[T]) add(s stage[T]) *Deferred[T] {
 	d.mu.Lock()
-	if d.flags&flagHasFirst == 0 && d.more == nil {
+	if d.flags&flagHasFirst == 0 && (d.more == nil || d.more.empty()) {
 		d.first = s
 		d.flags |= flagHasFirst
-	} else if d.more == nil {
-		d.more = &[]stage[T]{s}
 	} else {
-		*d.more = append(*d.more, s)
+		if d.more == nil {
+			d.more = new(queue[T])
+			d.more.stages = d.more.buf[:0]
+		}
+		d.more.push(s)
 	}
 	if d.flags&flagFired != 0 {
 		d.runLocked()
@@ -266,17 +268,36 @@ func (d *Deferred[T]) popLocked() (stage[T], bool) {
 		return s, true
 	}
 	if d.more != nil {
-		q := *d.more
-		s := q[0]
-		q[0] = stage[T]{}
-		if len(q) == 1 {
-			d.more = nil
-		} else {
-			*d.more = q[1:]
-		}
-		return s, true
+		return d.more.pop()
 	}
 	return stage[T]{}, false
+}
+
+// A queue holds the stages after the first: the first few in place, so
+// that a short chain costs one allocation for all of them.
+type queue[T any] struct {
+	stages []stage[T] // stages[head:] are pending
+	head   int
+	buf    [3]stage[T]
+}
+
+func (q *queue[T]) empty() bool { return q.head == len(q.stages) }
+
+func (q *queue[T]) push(s stage[T]) {
+	if q.head > 0 && q.empty() {
+		q.stages, q.head = q.stages[:0], 0 // reuse the space
+	}
+	q.stages = append(q.stages, s)
+}
+
+func (q *queue[T]) pop() (stage[T], bool) {
+	if q.empty() {
+		return stage[T]{}, false
+	}
+	s := q.stages[q.head]
+	q.stages[q.head] = stage[T]{}
+	q.head++
+	return s, true
 }
 
 // runLocked runs d's pending stages. It is called with d.mu held, on a fired
