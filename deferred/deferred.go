@@ -383,7 +383,9 @@ func (d *Deferred[T]) runLocked() {
 	} else {
 		d.flags &^= flagHandled
 	}
-	d.trackLocked()
+	if d.err != nil || d.failure != nil {
+		d.trackLocked()
+	}
 	d.mu.Unlock()
 }
 

@@ -88,7 +88,8 @@ func TestAwaitHookGateSuspendsTheAwait(t *testing.T) {
 }
 
 // Cancelling the task while it waits on a gate cancels the gate; the Await
-// then cancels what it was to await and returns the gate's error.
+// then cancels what it was to await, as if the cancel had come while it
+// waited on it, and returns what that ends with.
 func TestAwaitHookCancelAtTheGate(t *testing.T) {
 	setAwaitHook(t, func(deferred.AwaitPoint) *deferred.Deferred[struct{}] { return deferred.New[struct{}](nil) })
 	awaited := deferred.New[int](nil)
@@ -121,4 +122,33 @@ func TestSetAwaitHookReturnsThePreviousOne(t *testing.T) {
 	if called {
 		t.Fatal("the hook still runs after SetAwaitHook(nil)")
 	}
+}
+
+// A gate that fails in front of a fired Deferred makes the Await return the
+// gate's error, as an Await forced to block there would.
+func TestAwaitHookCancelAtTheGateOfAFiredDeferred(t *testing.T) {
+	setAwaitHook(t, func(deferred.AwaitPoint) *deferred.Deferred[struct{}] { return deferred.New[struct{}](nil) })
+	fired := deferred.Succeed(1)
+	d := deferred.Run(func(t *deferred.Task) (int, error) { return deferred.Await(t, fired) })
+	d.CancelWithReason("forced")
+	if ce := mustBeCancelled(t, d); ce.Reason != "forced" {
+		t.Fatalf("reason %q", ce.Reason)
+	}
+	if mustSucceed(t, fired) != 1 {
+		t.Fatal("the fired Deferred changed")
+	}
+	handle(d)
+}
+
+// With a DelayCancellation behind the gate, the cancel waits for the
+// shielded work, as it would without the hook.
+func TestAwaitHookCancelAtTheGateOfADelayCancellation(t *testing.T) {
+	setAwaitHook(t, func(deferred.AwaitPoint) *deferred.Deferred[struct{}] { return deferred.New[struct{}](nil) })
+	work := deferred.New[int](nil)
+	d := deferred.Run(func(t *deferred.Task) (int, error) { return deferred.Await(t, deferred.DelayCancellation(work)) })
+	d.Cancel()
+	mustPend(t, d)
+	work.Callback(1)
+	mustBeCancelled(t, d)
+	handle(d)
 }
