@@ -78,9 +78,12 @@ const (
 	// Background: a *Deferred result of work that inherits the caller's
 	// logging context and may outlive it (logcontextleak).
 	Background
+	// NonNil: an error result that is never nil: returning it is a
+	// failure, not going on normally.
+	NonNil
 )
 
-var flagNames = []string{"cancel", "firsterror", "shared", "background"}
+var flagNames = []string{"cancel", "firsterror", "shared", "background", "nonnil"}
 
 func (f Flags) String() string {
 	var parts []string

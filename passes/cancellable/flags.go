@@ -202,14 +202,21 @@ func (f *Func) unwraps(v ssa.Value) bool {
 	return false
 }
 
-// resultFlags records what the function's results may carry.
+// resultFlags records what the function's results may carry, and which
+// error results are never nil.
 func (f *Func) resultFlags() {
 	results := f.SSA.Signature.Results()
+	nonNil := make([]bool, results.Len())
+	for i := range nonNil {
+		nonNil[i] = cancelmodel.IsError(results.At(i).Type())
+	}
+	returns := 0
 	for _, b := range f.SSA.Blocks {
 		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
-		if !ok {
+		if !ok || b == f.SSA.Recover {
 			continue
 		}
+		returns++
 		for i, v := range ret.Results {
 			if i >= results.Len() {
 				break
@@ -217,11 +224,65 @@ func (f *Func) resultFlags() {
 			switch t := results.At(i).Type(); {
 			case cancelmodel.IsError(t):
 				f.SetResult(i, f.ErrorFlags(v))
+				nonNil[i] = nonNil[i] && f.failure(v, make(map[ssa.Value]bool))
 			case cancelmodel.IsDeferredType(t):
 				f.SetResult(i, f.DeferredFlags(v))
 			}
 		}
 	}
+	for i, nn := range nonNil {
+		if nn && returns > 0 {
+			f.SetResult(i, NonNil)
+		}
+	}
+}
+
+// failure reports whether an error value is never nil: a concrete error
+// made into an interface, errors.New or fmt.Errorf, a package-level
+// sentinel, a call whose summary says so, or only such values.
+func (f *Func) failure(v ssa.Value, seen map[ssa.Value]bool) bool {
+	if seen[v] {
+		return true
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.MakeInterface:
+		return true
+	case *ssa.ChangeInterface:
+		return f.failure(v.X, seen)
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			if !f.failure(e, seen) {
+				return false
+			}
+		}
+		return true
+	case *ssa.UnOp:
+		switch v.X.(type) {
+		case *ssa.Global:
+			return v.Op == mulOp // a sentinel: var ErrX = errors.New(...)
+		case *ssa.Alloc:
+			vals := reachingStores(v)
+			for _, val := range vals {
+				if !f.failure(val, seen) {
+					return false
+				}
+			}
+			return len(vals) > 0
+		}
+	case *ssa.Call:
+		callee := f.Callee(v.Common())
+		switch cancelmodel.FuncName(callee.Func) {
+		case "errors.New", "fmt.Errorf":
+			return true
+		}
+		return callee.Summary.Result(0)&NonNil != 0
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			return f.Callee(call.Common()).Summary.Result(v.Index)&NonNil != 0
+		}
+	}
+	return false
 }
 
 // readsParams records the error parameters that the function only reads:

@@ -99,12 +99,16 @@ func swallowReason(t *taint, sw *swallow) string {
 	}
 	switch sw.event {
 	case eventReturn:
-		if t.src.errback {
+		ret := sw.at.(*ssa.Return)
+		switch {
+		case t.src.errback:
 			how += ": the errback returns a nil error, which recovers the chain"
-		} else if hasErrorResult(t.src.fn) {
-			how += ": the function returns a nil error"
-		} else {
+		case !hasErrorResult(t.src.fn):
 			how += ": the function returns normally"
+		case returnsNil(ret):
+			how += ": the function returns a nil error"
+		default:
+			how += ": the function returns as if it had succeeded (its error result is not the cancellation)"
 		}
 	case eventRetry:
 		how += ": the loop goes round and waits again"
@@ -113,6 +117,17 @@ func swallowReason(t *taint, sw *swallow) string {
 	}
 	return how + ", so cancelled work carries on as if nothing had happened; " +
 		"re-raise it first: if errors.Is(err, deferred.ErrCancelled) { return …, err }"
+}
+
+// returnsNil reports whether every error result of a return is nil.
+func returnsNil(ret *ssa.Return) bool {
+	results := ret.Parent().Signature.Results()
+	for i, v := range ret.Results {
+		if i < results.Len() && cancelmodel.IsError(results.At(i).Type()) && !nilValue(v, make(map[ssa.Value]bool)) {
+			return false
+		}
+	}
+	return true
 }
 
 func hasErrorResult(fn *ssa.Function) bool {

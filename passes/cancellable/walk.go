@@ -159,9 +159,12 @@ func (t *taint) liveAfter(b *ssa.BasicBlock, i int) bool {
 	return false
 }
 
-// normalReturn reports whether a return goes on as if nothing failed: it
-// returns a nil error in every error result (or the function has none),
-// and no Deferred that it makes fail.
+// normalReturn reports whether a return goes on as if nothing failed: no
+// error result is a failure (an error that is never nil: errors.New, a
+// sentinel, a concrete error), and no Deferred result is made to fail.
+// An error result that may be nil — nil itself, or the error of another
+// call, such as deferredhttp.JSON's — goes on normally: the cancellation
+// is lost either way.
 func (t *taint) normalReturn(ret *ssa.Return) bool {
 	results := t.src.fn.Signature.Results()
 	for i, v := range ret.Results {
@@ -170,7 +173,7 @@ func (t *taint) normalReturn(ret *ssa.Return) bool {
 		}
 		switch typ := results.At(i).Type(); {
 		case cancelmodel.IsError(typ):
-			if !nilValue(v, make(map[ssa.Value]bool)) {
+			if t.f.failure(v, make(map[ssa.Value]bool)) {
 				return false
 			}
 		case cancelmodel.IsDeferredType(typ):

@@ -225,3 +225,35 @@ func Helper(t *deferred.Task) (int, error) {
 	}
 	return v + w, nil
 }
+
+// Returning the error of another call (usually nil) goes on normally;
+// returning a failure converts the cancellation into another error, which
+// is not this rule's.
+func answer(v int) (int, error) { return v, nil }
+
+var errUnavailable = errors.New("unavailable")
+
+//cancelcheck:cancellable
+func OrDefault(t *deferred.Task) (int, error) {
+	v, err := deferred.Await(t, deferred.New[int](nil))
+	if err != nil { // want `the function returns as if it had succeeded \(its error result is not the cancellation\)`
+		log.Print(err)
+		return answer(0)
+	}
+	if _, err := deferred.Await(t, deferred.New[int](nil)); err != nil {
+		return 0, errUnavailable
+	}
+	if _, err := deferred.Await(t, deferred.New[int](nil)); err != nil {
+		return 0, fmt.Errorf("unavailable")
+	}
+	if _, err := deferred.Await(t, deferred.New[int](nil)); err != nil {
+		return 0, unavailable()
+	}
+	return answer(v)
+}
+
+func unavailable() error { return &unavailableError{} }
+
+type unavailableError struct{}
+
+func (*unavailableError) Error() string { return "unavailable" }
