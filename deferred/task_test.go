@@ -444,8 +444,13 @@ func TestRunContextDoneCancelsTheRun(t *testing.T) {
 	if !errors.As(err, &ce) || ce.Reason != "shutting down" {
 		t.Fatalf("Run failed with %v, want a *CancelledError giving the context's cause", err)
 	}
-	mustBeCancelled(t, awaited)
+	// awaited fired on the context's goroutine, whose chain may still be
+	// running: wait for it too.
+	if _, err := waitResult(t, awaited); !errors.As(err, &ce) {
+		t.Fatalf("the awaited Deferred ended with %v, want a *CancelledError", err)
+	}
 	handle(d)
+	handle(awaited)
 }
 
 func TestRunContextAlreadyDoneCancelsTheFirstAwait(t *testing.T) {
