@@ -44,8 +44,6 @@ type state struct {
 	result *Result                   // what the rules report from
 	inits  []*ssa.Function           // package initialisers, scanned for registrations
 	files  map[*token.File]*ast.File // the package's files, by token file
-	cur    *Func                     // the function being computed
-	scc    map[*ssa.Function]bool    // the functions of the strongly connected component being computed
 	hook   func(*ssa.Function)       // testing: called before computing each function
 	errs   []string                  // functions skipped after an internal error
 }
@@ -165,10 +163,6 @@ func (s *state) buildSSA() {
 // reverse topological order, each iterated to a fixed point.
 func (s *state) summarise() {
 	for _, scc := range s.components() {
-		s.scc = make(map[*ssa.Function]bool, len(scc))
-		for _, f := range scc {
-			s.scc[f.SSA] = true
-		}
 		for round := 0; ; round++ {
 			changed := false
 			for _, f := range scc {
@@ -181,7 +175,6 @@ func (s *state) summarise() {
 			}
 		}
 	}
-	s.scc = nil
 }
 
 // compute summarises one function and reports whether its summary changed.
@@ -204,7 +197,6 @@ func (s *state) compute(f *Func) (changed bool) {
 	if s.hook != nil {
 		s.hook(f.SSA)
 	}
-	s.cur = f
 	f.reset()
 	f.scanCalls()
 	for _, d := range detectors {

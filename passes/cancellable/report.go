@@ -79,7 +79,7 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 		}
 	}
 	for _, e := range r.entries {
-		for _, l := range e.latent(s) {
+		for _, l := range e.latent() {
 			if l.Rule == rule {
 				consider(l, e.name)
 			}
@@ -125,7 +125,7 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 }
 
 // latent returns the problems an entry point reaches.
-func (e *entry) latent(s *state) []latent {
+func (e *entry) latent() []latent {
 	if e.local != nil {
 		return e.local.latent
 	}
