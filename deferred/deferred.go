@@ -235,6 +235,29 @@ func (d *Deferred[T]) observe(o observer[T]) {
 	d.add(stage[T]{kind: stageObserve, x: o})
 }
 
+// readNow returns d's result if it has one now (it has fired, and its
+// chain is neither running nor paused), as an observe stage added now would
+// read it: an error read this way counts as handled. Await uses it to read
+// a fired Deferred without suspending.
+func (d *Deferred[T]) readNow() (v T, err error, ok bool) {
+	d.mu.Lock()
+	if d.flags&flagFired == 0 || d.flags&(flagRunning|flagPaused) != 0 {
+		d.mu.Unlock()
+		return v, nil, false
+	}
+	v, err = d.value, d.err
+	var f *failure
+	if err != nil {
+		d.flags |= flagHandled
+		f, d.failure = d.failure, nil
+	}
+	d.mu.Unlock()
+	if f != nil {
+		f.stop()
+	}
+	return v, err, true
+}
+
 // peek is observe without handling the error: it stays unhandled on d.
 func (d *Deferred[T]) peek(o observer[T]) {
 	d.add(stage[T]{kind: stagePeek, x: o})

@@ -278,12 +278,15 @@ func awaitOn[T any](t *Task, d *Deferred[T]) (T, error) {
 		return zero, &CancelledError{Reason: reason}
 	}
 	co := t.co
-	if co == nil || t.state == taskDone {
+	if co == nil {
 		t.mu.Unlock()
 		panic("deferred: Await on a Task whose function has returned")
 	}
 	t.mu.Unlock()
 
+	if v, err, ok := d.readNow(); ok {
+		return v, err
+	}
 	a := &awaiter[T]{t: t}
 	d.observe(a)
 	t.mu.Lock()

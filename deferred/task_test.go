@@ -506,3 +506,26 @@ func TestRunContextTaskContextEndsWithTheRun(t *testing.T) {
 		}
 	})
 }
+
+// Awaiting a fired failure reads it without suspending: it counts as
+// handled, and the Deferred keeps it.
+func TestAwaitFiredFailureIsHandledAndKept(t *testing.T) {
+	reports := unhandledReports(t)
+	errMark := errors.New("awaited after it failed")
+	var kept error
+	func() {
+		d := deferred.Fail[int](errMark)
+		r := deferred.Run(func(t *deferred.Task) (int, error) {
+			_, err := deferred.Await(t, d)
+			return 0, fmt.Errorf("handled: %v", err) // not %w: errMark is handled here
+		})
+		handle(r)
+		_, kept, _ = d.Result()
+	}()
+	if kept != errMark {
+		t.Fatalf("the awaited Deferred holds %v, want its failure kept", kept)
+	}
+	if n := countIs(reports(), errMark); n != 0 {
+		t.Fatalf("reported %d times as unhandled", n)
+	}
+}
