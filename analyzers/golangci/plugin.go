@@ -63,14 +63,34 @@ func New(conf any) (register.LinterPlugin, error) {
 		if i < 0 {
 			return nil, fmt.Errorf("%s: unknown rule %q in settings.rules (the rules are %s)", Name, name, ruleNames())
 		}
-		if !slices.Contains(p.rules, analyzers.All[i]) {
+		if !slices.ContainsFunc(p.rules, func(a *analysis.Analyzer) bool { return a.Name == name }) {
 			p.rules = append(p.rules, analyzers.All[i])
 		}
 	}
 	if len(p.rules) == 0 {
-		p.rules = analyzers.All
+		p.rules = slices.Clone(analyzers.All)
+	}
+	for i, a := range p.rules {
+		p.rules[i] = unprefixed(a)
 	}
 	return p, nil
+}
+
+// unprefixed returns a copy of a rule whose messages do not begin with
+// "<rule>: ". go vet prints no analyzer names, so cancelcheck's messages
+// carry their rule's; golangci-lint adds it itself.
+func unprefixed(a *analysis.Analyzer) *analysis.Analyzer {
+	b := *a
+	prefix := a.Name + ": "
+	b.Run = func(pass *analysis.Pass) (any, error) {
+		p := *pass
+		p.Report = func(d analysis.Diagnostic) {
+			d.Message = strings.TrimPrefix(d.Message, prefix)
+			pass.Report(d)
+		}
+		return a.Run(&p)
+	}
+	return &b
 }
 
 func ruleNames() string {

@@ -6,8 +6,10 @@ import (
 
 	"github.com/golangci/plugin-module-register/register"
 	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/analysistest"
 
 	"github.com/cancelcheck/cancelcheck/analyzers"
+	"github.com/cancelcheck/cancelcheck/internal/fixture"
 )
 
 // build constructs the plugin from settings the way golangci-lint does:
@@ -98,5 +100,28 @@ func TestBadSettings(t *testing.T) {
 				t.Errorf("%s: error %q does not say %q", tc.name, err, want)
 			}
 		}
+	}
+}
+
+// golangci-lint prefixes each message with the analyzer's name; the
+// plugin's analyzers report the messages without cancelcheck's own
+// prefix, so that it does not appear twice.
+func TestMessagesUnprefixed(t *testing.T) {
+	rules, err := build(t, map[string]any{"rules": []any{"swallowedcancel"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := analysistest.Run(t, fixture.GOPATH(t), rules[0], "swallowedcancel/ignore")
+	n := 0
+	for _, r := range results {
+		for _, d := range r.Diagnostics {
+			n++
+			if strings.HasPrefix(d.Message, "swallowedcancel:") {
+				t.Errorf("message %q keeps the rule's prefix", d.Message)
+			}
+		}
+	}
+	if n == 0 {
+		t.Error("no diagnostics")
 	}
 }
