@@ -23,16 +23,25 @@ func Gather[T any](ds []*Deferred[T], consumeErrors bool) *Deferred[[]T] {
 	ds = slices.Clone(ds) // the caller may reuse its slice
 	g := &gathering[T]{inputs: ds, values: make([]T, len(ds)), left: len(ds)}
 	g.out = newBound[[]T](g)
+	slots := make([]gatherSlot[T], len(ds)) // one allocation for all observers
 	for i, d := range ds {
-		f := observerFunc[T](func(v T, err error) { g.fired(i, v, err) })
+		slots[i] = gatherSlot[T]{g, i}
 		if consumeErrors {
-			d.observe(f)
+			d.observe(&slots[i])
 		} else {
-			d.peek(f)
+			d.peek(&slots[i])
 		}
 	}
 	return g.out
 }
+
+// A gatherSlot observes the input at index i.
+type gatherSlot[T any] struct {
+	g *gathering[T]
+	i int
+}
+
+func (s *gatherSlot[T]) fired(v T, err error) { s.g.fired(s.i, v, err) }
 
 type gathering[T any] struct {
 	inputs []*Deferred[T]
