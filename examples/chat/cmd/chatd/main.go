@@ -4,15 +4,15 @@
 // is cancelled.
 //
 //	go run ./examples/chat/cmd/chatd -addr localhost:8080
-//	curl localhost:8080/rooms/!lobby
-//	curl localhost:8080/rooms/!lobby/members
+//	curl 'localhost:8080/rooms/!lobby'
+//	curl 'localhost:8080/rooms/!lobby/members'
 //	curl 'localhost:8080/rooms/!lobby/messages?since=1'
 //	curl 'localhost:8080/rooms/!lobby/search?q=hello'
-//	curl -d '{"sender": "@bob", "body": "hello again"}' localhost:8080/rooms/!lobby/messages
-//	curl --max-time 0.1 localhost:8080/rooms/!lobby/members   # cancelled: logged with status 499
+//	curl -d '{"sender": "@bob", "body": "hello again"}' 'localhost:8080/rooms/!lobby/messages'
+//	curl --max-time 0.1 'localhost:8080/rooms/!lobby/members'   # cancelled: logged with status 499
 //
 // With -bad, it also serves the versions with cancellation hazards under
-// /bad/ (see package server).
+// /bad/ (see package server and docs/tutorial.md).
 package main
 
 import (
