@@ -10,7 +10,9 @@ import (
 
 // UnhandledError describes a Deferred that was garbage collected while its
 // result was a failure nothing had handled: Twisted's "Unhandled error in
-// Deferred".
+// Deferred". It also reports a canceller that panicked after firing its
+// Deferred (the result stands, so the panic has nowhere else to go); Type
+// then reads "canceller of *deferred.Deferred[int]".
 type UnhandledError struct {
 	Err  error  // the failure
 	Type string // the Deferred's type, such as "*deferred.Deferred[int]"
