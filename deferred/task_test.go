@@ -429,8 +429,9 @@ func TestRunContextCarriesValues(t *testing.T) {
 	if got := mustSucceed(t, d); got != "v" {
 		t.Fatalf("value %v, want v", got)
 	}
-	if deferred.Run(func(t *deferred.Task) (context.Context, error) { return t.Context(), nil }) == nil {
-		t.Fatal("Run gave no Deferred")
+	plain := deferred.Run(func(t *deferred.Task) (context.Context, error) { return t.Context(), nil })
+	if got := mustSucceed(t, plain); got != context.Background() {
+		t.Fatalf("Run's Task has context %v, want context.Background()", got)
 	}
 }
 
