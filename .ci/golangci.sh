@@ -108,4 +108,13 @@ n=$(grep -c ' (cancelcheck)$' "$work/out.txt" || true)
 [ "$n" = "${#want[@]}" ] || fail "$n cancelcheck findings, want ${#want[@]}"
 ! grep -q 'api/api.go:40:' "$work/out.txt" || fail "//nolint:cancelcheck did not suppress the finding on api/api.go:40"
 
+step "an unknown setting stops golangci-lint with an error that names it"
+sed -i 's/^          rules: .*/&\n          entrypoints: [OnTitle]/' "$mod/.golangci.yml"
+set +e
+(cd "$mod" && "$work/bin/custom-gcl" run ./...) >"$work/out.txt" 2>&1
+code=$?
+set -e
+cat "$work/out.txt"
+[ "$code" != 0 ] && grep -q 'unknown field "entrypoints"' "$work/out.txt" || fail "no error for an unknown setting (exit $code)"
+
 step "pass"
