@@ -105,12 +105,12 @@ func Main(args []string, suite []*analysis.Analyzer, stdout, stderr io.Writer) i
 		}
 	}
 
-	findings, failed := analyze(opts, stderr)
+	findings, ok, failed := analyze(opts, stderr)
 	if failed {
 		// Report what could be analysed, but never let a partial run pass.
 		defer fmt.Fprintln(stderr, "cancelcheck: some packages could not be loaded or analysed")
 	}
-	if findings == nil {
+	if !ok {
 		return ExitError
 	}
 
@@ -119,18 +119,18 @@ func Main(args []string, suite []*analysis.Analyzer, stdout, stderr io.Writer) i
 			fmt.Fprintf(stderr, "cancelcheck: %s not written: the run was incomplete\n", opts.record)
 			return ExitError
 		}
-		if err := writeBaseline(opts.record, findings.list); err != nil {
+		if err := writeBaseline(opts.record, findings); err != nil {
 			fmt.Fprintf(stderr, "cancelcheck: %v\n", err)
 			return ExitError
 		}
-		fmt.Fprintf(stderr, "cancelcheck: recorded %d findings in %s\n", len(findings.list), opts.record)
+		fmt.Fprintf(stderr, "cancelcheck: recorded %d findings in %s\n", len(findings), opts.record)
 		return ExitClean
 	}
 
-	report := findings.list
+	report := findings
 	if base != nil {
-		report = findings.new(base)
-		if n := len(findings.list) - len(report); n > 0 {
+		report = unrecorded(findings, base)
+		if n := len(findings) - len(report); n > 0 {
 			fmt.Fprintf(stderr, "cancelcheck: %d findings recorded in %s not reported\n", n, opts.baseline)
 		}
 	}
@@ -239,7 +239,13 @@ const (
 )
 
 func (t *triState) String() string {
-	return map[triState]string{unset: "", on: "true", off: "false"}[*t]
+	switch *t {
+	case on:
+		return "true"
+	case off:
+		return "false"
+	}
+	return ""
 }
 func (t *triState) IsBoolFlag() bool { return true }
 func (t *triState) Set(s string) error {
@@ -263,16 +269,12 @@ type finding struct {
 	key  baseline.Key
 }
 
-// findings are a run's findings, sorted by position and free of the
-// duplicates that a file shared by a package and its test variant gives.
-type findings struct {
-	list []finding
-}
-
-// analyze loads the packages and runs the analyzers. failed reports load
-// or analysis errors, which it prints; the result is nil when nothing
-// could be analysed.
-func analyze(opts *options, stderr io.Writer) (result *findings, failed bool) {
+// analyze loads the packages and runs the analyzers. It returns the
+// findings sorted by position and free of the duplicates that a file
+// shared by a package and its test variant gives; ok is false when
+// nothing could be analysed; failed reports load or analysis errors,
+// which it prints.
+func analyze(opts *options, stderr io.Writer) (list []finding, ok, failed bool) {
 	cfg := &packages.Config{
 		Mode:  packages.LoadAllSyntax | packages.NeedModule,
 		Tests: opts.tests,
@@ -280,24 +282,23 @@ func analyze(opts *options, stderr io.Writer) (result *findings, failed bool) {
 	pkgs, err := packages.Load(cfg, opts.patterns...)
 	if err != nil {
 		fmt.Fprintf(stderr, "cancelcheck: %v\n", err)
-		return nil, true
+		return nil, false, true
 	}
 	if len(pkgs) == 0 {
 		fmt.Fprintf(stderr, "cancelcheck: %s matched no packages\n", strings.Join(opts.patterns, " "))
-		return nil, true
+		return nil, false, true
 	}
 	broken := printErrors(pkgs, stderr)
 	graph, err := checker.Analyze(opts.analyzers, pkgs, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "cancelcheck: %v\n", err)
-		return nil, true
+		return nil, false, true
 	}
 	type dedup struct {
 		posn, end token.Position
 		rule, msg string
 	}
 	seen := make(map[dedup]bool)
-	result = &findings{}
 	for _, act := range graph.Roots {
 		if act.Err != nil {
 			if !broken[act.Package] {
@@ -313,7 +314,7 @@ func analyze(opts *options, stderr io.Writer) (result *findings, failed bool) {
 				continue
 			}
 			seen[k] = true
-			result.list = append(result.list, finding{
+			list = append(list, finding{
 				rule: act.Analyzer.Name,
 				pkg:  act.Package,
 				diag: d,
@@ -322,11 +323,11 @@ func analyze(opts *options, stderr io.Writer) (result *findings, failed bool) {
 			})
 		}
 	}
-	slices.SortFunc(result.list, func(a, b finding) int {
+	slices.SortFunc(list, func(a, b finding) int {
 		return cmp.Or(cmp.Compare(a.posn.Filename, b.posn.Filename), cmp.Compare(a.posn.Offset, b.posn.Offset),
 			cmp.Compare(a.rule, b.rule), cmp.Compare(a.diag.Message, b.diag.Message))
 	})
-	return result, failed || len(broken) > 0
+	return list, true, failed || len(broken) > 0
 }
 
 // printErrors prints the errors of the packages and their dependencies,
@@ -359,11 +360,11 @@ func printErrors(pkgs []*packages.Package, stderr io.Writer) map[*packages.Packa
 	return broken
 }
 
-// new returns the findings that the baseline does not record.
-func (fs *findings) new(base *baseline.Baseline) []finding {
+// unrecorded returns the findings that the baseline does not record.
+func unrecorded(list []finding, base *baseline.Baseline) []finding {
 	m := base.Matcher()
 	var out []finding
-	for _, f := range fs.list {
+	for _, f := range list {
 		if !m.Recorded(f.key) {
 			out = append(out, f)
 		}
