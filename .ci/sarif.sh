@@ -19,6 +19,10 @@ step() { printf -- '--- %s (%ds)\n' "$*" $((SECONDS - start)); }
 fail() { echo "FAIL: $*"; exit 1; }
 
 step "schema and validator from the npm registry"
+if ! command -v npm >/dev/null; then
+	echo "no npm: installing Debian's nodejs and npm"
+	apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null
+fi
 npm install --silent --no-audit --no-fund --prefix "$work/npm" \
 	ajv@8.17.1 ajv-draft-04@1.0.0 ajv-formats@3.0.1 @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null
 schema="$work/npm/node_modules/@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"
