@@ -49,10 +49,12 @@ type Run struct {
 	Results            []Result                    `json:"results"`
 }
 
+// Tool describes the tool of a run.
 type Tool struct {
 	Driver Driver `json:"driver"`
 }
 
+// Driver is the tool component that ran: its name and rules.
 type Driver struct {
 	Name           string `json:"name"`
 	Version        string `json:"version,omitempty"`
@@ -71,10 +73,12 @@ type Rule struct {
 	DefaultConfiguration *Configuration `json:"defaultConfiguration,omitempty"`
 }
 
+// Configuration is a rule's default configuration: its level.
 type Configuration struct {
 	Level string `json:"level"`
 }
 
+// Message is a plain-text message.
 type Message struct {
 	Text string `json:"text"`
 }
@@ -93,17 +97,20 @@ type Result struct {
 	BaselineState       string            `json:"baselineState,omitempty"`
 }
 
+// Location is a place in a file, with a message for related locations.
 type Location struct {
 	ID               int              `json:"id,omitempty"`
 	PhysicalLocation PhysicalLocation `json:"physicalLocation"`
 	Message          *Message         `json:"message,omitempty"`
 }
 
+// PhysicalLocation is a region of a file.
 type PhysicalLocation struct {
 	ArtifactLocation ArtifactLocation `json:"artifactLocation"`
 	Region           *Region          `json:"region,omitempty"`
 }
 
+// ArtifactLocation names a file: a URI, relative to URIBaseID when set.
 type ArtifactLocation struct {
 	URI       string `json:"uri"`
 	URIBaseID string `json:"uriBaseId,omitempty"`
@@ -118,38 +125,45 @@ type Region struct {
 	EndColumn   int `json:"endColumn,omitempty"`
 }
 
+// CodeFlow is a path through the code that leads to a result.
 type CodeFlow struct {
 	ThreadFlows []ThreadFlow `json:"threadFlows"`
 }
 
+// ThreadFlow is the sequence of locations of a CodeFlow.
 type ThreadFlow struct {
 	Locations []ThreadFlowLocation `json:"locations"`
 }
 
+// ThreadFlowLocation is one step of a ThreadFlow.
 type ThreadFlowLocation struct {
 	Location Location `json:"location"`
 }
 
+// Fix is a suggested fix: edits to one or more files.
 type Fix struct {
 	Description     Message          `json:"description"`
 	ArtifactChanges []ArtifactChange `json:"artifactChanges"`
 }
 
+// ArtifactChange is the edits of a Fix to one file.
 type ArtifactChange struct {
 	ArtifactLocation ArtifactLocation `json:"artifactLocation"`
 	Replacements     []Replacement    `json:"replacements"`
 }
 
+// Replacement replaces a region (empty for an insertion) with new text.
 type Replacement struct {
 	DeletedRegion   Region           `json:"deletedRegion"`
 	InsertedContent *ArtifactContent `json:"insertedContent,omitempty"`
 }
 
+// ArtifactContent is inserted text.
 type ArtifactContent struct {
 	Text string `json:"text"`
 }
 
-// Tool identifies the program that writes the log.
+// ToolInfo identifies the program that writes the log.
 type ToolInfo struct {
 	Name           string
 	Version        string // omitted when empty
