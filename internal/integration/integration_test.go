@@ -293,6 +293,18 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
+// Usage errors exit 2 with a message and a pointer to -help.
+func TestUsageErrors(t *testing.T) {
+	t.Parallel()
+	bin, dir := binary(t), module(t)
+	for _, args := range [][]string{{}, {"-bogus", "./..."}, {"-json", "-sarif", "./..."}} {
+		r := run(t, dir, bin, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "run 'cancelcheck -help' for usage") {
+			t.Errorf("cancelcheck %q: exit status %d, stderr %q; want 2 and a usage message", args, r.code, r.stderr)
+		}
+	}
+}
+
 // -sarif prints a SARIF 2.1.0 log: a rule per analyzer with its help
 // link, a result per finding with its region and fixes. .ci/sarif.sh
 // validates the same output against the schema.
