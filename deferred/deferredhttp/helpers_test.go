@@ -6,13 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
 	"slices"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
+	"github.com/cancelcheck/cancelcheck/deferred/deferredtest"
 	"github.com/cancelcheck/cancelcheck/deferred/logcontext"
 )
 
@@ -80,7 +79,7 @@ type env struct {
 // Tests that use it must not run in parallel: it sets slog.Default().
 func serve(t *testing.T, h http.Handler) *env {
 	t.Helper()
-	noLeaks(t)
+	deferredtest.NoLeaks(t)
 	e := &env{
 		rec:    &recorder{mu: new(sync.Mutex), records: new([]record)},
 		served: make(chan struct{}, 100),
@@ -156,25 +155,6 @@ func (e *env) getAndLeave(path string, leave <-chan struct{}) <-chan error {
 		errc <- err
 	}()
 	return errc
-}
-
-// noLeaks fails the test if, once its other cleanups have run, more
-// goroutines are left than when it started. Goroutines take a moment to
-// exit after their work is done, so it waits for them to settle.
-func noLeaks(t *testing.T) {
-	before := runtime.NumGoroutine()
-	t.Cleanup(func() {
-		deadline := time.Now().Add(5 * time.Second)
-		for runtime.NumGoroutine() > before {
-			if time.Now().After(deadline) {
-				buf := make([]byte, 1<<20)
-				buf = buf[:runtime.Stack(buf, true)]
-				t.Errorf("%d goroutines left, %d before the test:\n%s", runtime.NumGoroutine(), before, buf)
-				return
-			}
-			time.Sleep(5 * time.Millisecond)
-		}
-	})
 }
 
 func await[T any](t *deferred.Task, d *deferred.Deferred[T]) error {

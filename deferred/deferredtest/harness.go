@@ -7,7 +7,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
 	"github.com/cancelcheck/cancelcheck/deferred/logcontext"
@@ -184,6 +183,7 @@ type runResult[T any] struct {
 // end. n numbers the run, for messages.
 func runOnce[T any](tb testing.TB, h *harness, clock *Clock, start func(*Clock) *deferred.Deferred[T], cfg config, n int) runResult[T] {
 	tb.Helper()
+	deferred.StopIdleCoroutines()
 	goroutines := runtime.NumGoroutine()
 	h.mu.Lock()
 	h.armed, h.point, h.gate = true, nil, nil
@@ -282,7 +282,7 @@ func (h *harness) check(tb testing.TB, where string, goroutines int) {
 	for _, u := range unhandles {
 		tb.Errorf("deferredtest: %s:\n\ta Deferred was dropped with an unhandled failure: %v", where, u)
 	}
-	if left := leftGoroutines(goroutines); left > 0 {
+	if left := goroutinesLeft(goroutines); left > 0 {
 		tb.Errorf("deferredtest: %s:\n\t%d goroutine(s) left behind (an async function suspended forever on a Deferred that never fires?):\n%s", where, left, allStacks())
 	}
 }
@@ -314,24 +314,6 @@ func result[T any](op *deferred.Deferred[T]) (v T, err error, ok bool) {
 		return rv, nil
 	})
 	return v, err, ok
-}
-
-// leftGoroutines waits a little for goroutines that are on their way out,
-// and returns how many more there are than before.
-func leftGoroutines(before int) int {
-	deadline := time.Now().Add(2 * time.Second)
-	for {
-		left := runtime.NumGoroutine() - before
-		if left <= 0 || time.Now().After(deadline) {
-			return max(left, 0)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-func allStacks() string {
-	buf := make([]byte, 1<<16)
-	return string(buf[:runtime.Stack(buf, true)])
 }
 
 // runtimePackages are the packages whose frames end the stack of an await
