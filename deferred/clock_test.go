@@ -1,156 +1,14 @@
 package deferred_test
 
 import (
-	"bytes"
 	"errors"
-	"fmt"
-	"runtime"
 	"slices"
-	"strconv"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
 	"github.com/cancelcheck/cancelcheck/deferred/deferredtest"
 )
-
-// Helpers shared by the tests of List, Race, Semaphore, Queue, the clocks
-// and Timeout.
-
-// valueNow returns d's value, failing the test unless d has succeeded.
-func valueNow[T any](t *testing.T, d *deferred.Deferred[T]) T {
-	t.Helper()
-	v, err, ok := d.Result()
-	if !ok {
-		t.Fatalf("%T has no result yet, want a value", d)
-	}
-	if err != nil {
-		t.Fatalf("%T failed with %v, want a value", d, err)
-	}
-	return v
-}
-
-// errNow returns d's error, failing the test unless d has failed. The
-// failure is handled when the test ends, so that it is not reported as
-// unhandled in a later test.
-func errNow[T any](t *testing.T, d *deferred.Deferred[T]) error {
-	t.Helper()
-	v, err, ok := d.Result()
-	if !ok {
-		t.Fatalf("%T has no result yet, want an error", d)
-	}
-	if err == nil {
-		t.Fatalf("%T succeeded with %v, want an error", d, v)
-	}
-	dropFailureAtEnd(t, d)
-	return err
-}
-
-// cancelledNow fails the test unless d has failed with a *CancelledError.
-func cancelledNow[T any](t *testing.T, d *deferred.Deferred[T]) *deferred.CancelledError {
-	t.Helper()
-	err := errNow(t, d)
-	var ce *deferred.CancelledError
-	if !errors.As(err, &ce) {
-		t.Fatalf("%T failed with %v, want a *CancelledError", d, err)
-	}
-	return ce
-}
-
-// noResultYet fails the test if d has a result.
-func noResultYet[T any](t *testing.T, d *deferred.Deferred[T]) {
-	t.Helper()
-	if v, err, ok := d.Result(); ok {
-		t.Fatalf("%T has a result (%v, %v), want none yet", d, v, err)
-	}
-}
-
-// dropFailure marks d's failure, if any, as handled, so that dropping d does not
-// report it.
-func dropFailure[T any](d *deferred.Deferred[T]) {
-	d.AddErrback(func(error) (T, error) { var zero T; return zero, nil })
-}
-
-// dropFailureAtEnd handles d's failure, if any, when the test ends.
-func dropFailureAtEnd[T any](t *testing.T, d *deferred.Deferred[T]) {
-	t.Cleanup(func() { dropFailure(d) })
-}
-
-// countingCanceller returns a canceller that counts its calls, and then does
-// what then does (nothing if nil).
-func countingCanceller[T any](n *int, then func(*deferred.Deferred[T])) func(*deferred.Deferred[T]) {
-	return func(d *deferred.Deferred[T]) {
-		*n++
-		if then != nil {
-			then(d)
-		}
-	}
-}
-
-// unhandledDuring runs f, forces the unhandled-failure check, and returns
-// the errors reported whose Deferred has the type of want (other tests'
-// reports are left out).
-func unhandledDuring[T any](t *testing.T, f func()) []error {
-	t.Helper()
-	typ := typeName[T]()
-	var mu sync.Mutex
-	var got []error
-	prev := deferred.SetUnhandledHook(func(u deferred.UnhandledError) {
-		if u.Type != typ {
-			return
-		}
-		mu.Lock()
-		got = append(got, u.Err)
-		mu.Unlock()
-	})
-	defer deferred.SetUnhandledHook(prev)
-	f()
-	deferred.ReportUnhandled()
-	deferred.ReportUnhandled() // a second round, for cleanups queued by the first
-	mu.Lock()
-	defer mu.Unlock()
-	return got
-}
-
-func typeName[T any]() string {
-	return fmt.Sprintf("%T", (*deferred.Deferred[T])(nil))
-}
-
-// goroutineID returns the id of the calling goroutine, as runtime.Stack
-// prints it, for tests of which goroutine runs what.
-func goroutineID() uint64 {
-	buf := make([]byte, 64)
-	buf = buf[:runtime.Stack(buf, false)]
-	buf = bytes.TrimPrefix(buf, []byte("goroutine "))
-	id, err := strconv.ParseUint(string(buf[:bytes.IndexByte(buf, ' ')]), 10, 64)
-	if err != nil {
-		panic("goroutineID: " + err.Error())
-	}
-	return id
-}
-
-// waitFired waits, in real time, until d has a result, and returns it.
-func waitFired[T any](t *testing.T, d *deferred.Deferred[T]) (T, error) {
-	t.Helper()
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	d.AddBoth(func(v T, err error) (T, error) {
-		ch <- result{v, err}
-		return v, err
-	})
-	dropFailureAtEnd(t, d)
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%T did not fire within 10s", d)
-		panic("unreachable")
-	}
-}
 
 var _ deferred.Clock = deferred.RealClock{}
 
@@ -184,26 +42,27 @@ func TestSleep(t *testing.T) {
 		t.Fatalf("%d timers pending, want %d", got, want)
 	}
 	c.Advance(5*time.Second - 1)
-	noResultYet(t, d)
+	mustPend(t, d)
 	c.Advance(1)
-	valueNow(t, d)
+	mustSucceed(t, d)
 }
 
 func TestSleepCancelStopsTheTimer(t *testing.T) {
 	var c deferredtest.Clock
 	d := deferred.Sleep(&c, 5*time.Second)
 	d.Cancel()
-	cancelledNow(t, d)
+	handleAtEnd(t, d)
+	mustBeCancelled(t, d)
 	if p := c.Pending(); len(p) != 0 {
 		t.Fatalf("timer still pending after Cancel: %v", p)
 	}
 	c.Advance(time.Minute) // must not fire d again
-	cancelledNow(t, d)
+	mustBeCancelled(t, d)
 }
 
 func TestSleepOnTheRealClock(t *testing.T) {
 	start := time.Now()
-	if _, err := waitFired(t, deferred.Sleep(nil, 2*time.Millisecond)); err != nil {
+	if _, err := waitResult(t, deferred.Sleep(nil, 2*time.Millisecond)); err != nil {
 		t.Fatalf("Sleep(nil, 2ms) failed: %v", err)
 	}
 	if elapsed := time.Since(start); elapsed < 2*time.Millisecond {
@@ -229,9 +88,9 @@ func TestSleepInAnAsyncFunction(t *testing.T) {
 	if got := len(steps); got != 2 {
 		t.Fatalf("after 2s the function woke %d times, want 2", got)
 	}
-	noResultYet(t, d)
+	mustPend(t, d)
 	c.Advance(time.Second)
-	if got := valueNow(t, d); got != 3 {
+	if got := mustSucceed(t, d); got != 3 {
 		t.Fatalf("result %d, want 3", got)
 	}
 	if got, want := steps, []string{"01s", "02s", "03s"}; !slices.Equal(got, want) {
@@ -246,7 +105,8 @@ func TestSleepCancelledThroughRun(t *testing.T) {
 		return deferred.Await(task, deferred.Sleep(&c, time.Hour))
 	})
 	d.CancelWithReason("shutting down")
-	if ce := cancelledNow(t, d); ce.Reason != "shutting down" {
+	handleAtEnd(t, d)
+	if ce := mustBeCancelled(t, d); ce.Reason != "shutting down" {
 		t.Fatalf("reason %q, want %q", ce.Reason, "shutting down")
 	}
 	if p := c.Pending(); len(p) != 0 {
@@ -281,18 +141,19 @@ func TestDeferLater(t *testing.T) {
 			if called != 0 {
 				t.Fatal("f called before its time")
 			}
-			noResultYet(t, d)
+			mustPend(t, d)
 			c.Advance(1)
 			if called != 1 {
 				t.Fatalf("f called %d times, want 1", called)
 			}
 			if tt.wantErr == nil {
-				if got := valueNow(t, d); got != tt.want {
+				if got := mustSucceed(t, d); got != tt.want {
 					t.Fatalf("value %q, want %q", got, tt.want)
 				}
 				return
 			}
-			if err := errNow(t, d); !tt.wantErr(err) {
+			handleAtEnd(t, d)
+			if err := mustFail(t, d); !tt.wantErr(err) {
 				t.Fatalf("unexpected error %v", err)
 			}
 		})
@@ -304,7 +165,8 @@ func TestDeferLaterCancelBeforeItRuns(t *testing.T) {
 	called := false
 	d := deferred.DeferLater(&c, time.Second, func() (int, error) { called = true; return 1, nil })
 	d.Cancel()
-	cancelledNow(t, d)
+	handleAtEnd(t, d)
+	mustBeCancelled(t, d)
 	if p := c.Pending(); len(p) != 0 {
 		t.Fatalf("timer still pending after Cancel: %v", p)
 	}
@@ -336,7 +198,8 @@ func TestDeferLaterCancelWhenStopIsTooLate(t *testing.T) {
 	if called {
 		t.Fatal("f was called after Cancel")
 	}
-	cancelledNow(t, d)
+	handleAtEnd(t, d)
+	mustBeCancelled(t, d)
 }
 
 // A cancel that comes while f runs fails the Deferred at once; f's result,
@@ -356,10 +219,11 @@ func TestDeferLaterCancelWhileRunning(t *testing.T) {
 	}()
 	<-started
 	d.Cancel()
-	cancelledNow(t, d)
+	handleAtEnd(t, d)
+	mustBeCancelled(t, d)
 	close(finish)
 	<-advanced
-	cancelledNow(t, d)
+	mustBeCancelled(t, d)
 }
 
 func TestDeferLaterOnTheRealClock(t *testing.T) {
@@ -369,7 +233,7 @@ func TestDeferLaterOnTheRealClock(t *testing.T) {
 		ranOn = goroutineID()
 		return 7, nil
 	})
-	v, err := waitFired(t, d)
+	v, err := waitResult(t, d)
 	if v != 7 || err != nil {
 		t.Fatalf("result (%v, %v), want (7, nil)", v, err)
 	}

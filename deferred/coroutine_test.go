@@ -5,22 +5,11 @@ package deferred_test
 
 import (
 	"bytes"
-	"runtime"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
 )
-
-// runningGoroutine returns the ID of the calling goroutine.
-func runningGoroutine() uint64 {
-	buf := make([]byte, 64)
-	buf = buf[:runtime.Stack(buf, false)]
-	buf = bytes.TrimPrefix(buf, []byte("goroutine "))
-	id, _ := strconv.ParseUint(string(buf[:bytes.IndexByte(buf, ' ')]), 10, 64)
-	return id
-}
 
 // idleCoroutines counts the goroutines waiting, idle, for an async
 // function to run.
@@ -39,11 +28,11 @@ func idleCoroutines() int {
 func goroutineOf(t *testing.T) uint64 {
 	t.Helper()
 	gate := deferred.New[int](nil)
-	d := deferred.Run(func(*deferred.Task) (uint64, error) { return runningGoroutine(), nil })
+	d := deferred.Run(func(*deferred.Task) (uint64, error) { return goroutineID(), nil })
 	first := mustSucceed(t, d)
 	e := deferred.Run(func(t *deferred.Task) (uint64, error) {
 		deferred.Await(t, gate)
-		return runningGoroutine(), nil
+		return goroutineID(), nil
 	})
 	gate.Callback(0)
 	if second := mustSucceed(t, e); second != first {
@@ -71,9 +60,9 @@ func TestRunReusesTheCoroutineOfAFinishedOne(t *testing.T) {
 func TestACoroutineWhoseFunctionPanickedIsReused(t *testing.T) {
 	deferred.StopIdleCoroutines()
 	var first uint64
-	d := deferred.Run(func(*deferred.Task) (int, error) { first = runningGoroutine(); panic("f") })
+	d := deferred.Run(func(*deferred.Task) (int, error) { first = goroutineID(); panic("f") })
 	handle(d)
-	e := deferred.Run(func(*deferred.Task) (uint64, error) { return runningGoroutine(), nil })
+	e := deferred.Run(func(*deferred.Task) (uint64, error) { return goroutineID(), nil })
 	if got := mustSucceed(t, e); got != first {
 		t.Fatalf("ran on goroutine %d after a panic on %d, want it reused", got, first)
 	}

@@ -34,15 +34,15 @@ func TestListWaitsForEveryInputInInputOrder(t *testing.T) {
 			ds := newInputs(3)
 			l := deferred.List(ds, deferred.ListOptions{})
 			for _, i := range order {
-				noResultYet(t, l)
+				mustPend(t, l)
 				if i == 1 {
 					ds[i].Errback(errListA)
-					dropFailure(ds[i])
+					handle(ds[i])
 				} else {
 					ds[i].Callback(listVal(fmt.Sprint(i)))
 				}
 			}
-			got := valueNow(t, l)
+			got := mustSucceed(t, l)
 			want := []deferred.Result[listVal]{{Value: "0"}, {Err: errListA}, {Value: "2"}}
 			if !reflect.DeepEqual(got, want) {
 				t.Fatalf("results %v, want %v", got, want)
@@ -53,7 +53,7 @@ func TestListWaitsForEveryInputInInputOrder(t *testing.T) {
 
 func TestListOfNothingFiresAtOnce(t *testing.T) {
 	for _, opts := range allListOptions {
-		got := valueNow(t, deferred.List([]*deferred.Deferred[listVal]{}, opts))
+		got := mustSucceed(t, deferred.List([]*deferred.Deferred[listVal]{}, opts))
 		if got == nil || len(got) != 0 {
 			t.Errorf("List(nil, %+v) fired with %#v, want an empty slice", opts, got)
 		}
@@ -64,7 +64,7 @@ func TestListOfFiredInputsFiresAtOnce(t *testing.T) {
 	failed := deferred.Fail[listVal](errListA)
 	l := deferred.List([]*deferred.Deferred[listVal]{failed, deferred.Succeed[listVal]("b")}, deferred.ListOptions{ConsumeErrors: true})
 	want := []deferred.Result[listVal]{{Err: errListA}, {Value: "b"}}
-	if got := valueNow(t, l); !reflect.DeepEqual(got, want) {
+	if got := mustSucceed(t, l); !reflect.DeepEqual(got, want) {
 		t.Fatalf("results %v, want %v", got, want)
 	}
 }
@@ -107,16 +107,16 @@ func TestListAndFirstOptions(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			ds := newInputs(3)
-			defer dropFailure(ds[1])
+			defer handle(ds[1])
 			// result reads the List or First without changing it.
 			var result func() (any, error, bool)
 			if tt.first {
 				f := deferred.First(ds, tt.opts)
-				dropFailureAtEnd(t, f)
+				handleAtEnd(t, f)
 				result = func() (any, error, bool) { return f.Result() }
 			} else {
 				l := deferred.List(ds, tt.opts)
-				dropFailureAtEnd(t, l)
+				handleAtEnd(t, l)
 				result = func() (any, error, bool) { return l.Result() }
 			}
 			events := []func(){
@@ -157,7 +157,8 @@ func TestListConsumeErrors(t *testing.T) {
 		for _, consume := range []bool{false, true} {
 			t.Run(fmt.Sprintf("first=%v,consume=%v", first, consume), func(t *testing.T) {
 				var seen error
-				reported := unhandledDuring[listVal](t, func() {
+				reports := unhandledReports(t)
+				func() {
 					ds := newInputs(2)
 					opts := deferred.ListOptions{ConsumeErrors: consume}
 					if first {
@@ -165,17 +166,19 @@ func TestListConsumeErrors(t *testing.T) {
 						ds[0].Errback(errListA)
 						ds[1].Errback(errListB)
 						var ae *deferred.AllFailedError
-						if errors.As(errNow(t, f), &ae) {
+						handleAtEnd(t, f)
+						if errors.As(mustFail(t, f), &ae) {
 							seen = ae.Errs[0]
 						}
-						dropFailure(f)
+						handle(f)
 					} else {
 						l := deferred.List(ds, opts)
 						ds[0].Errback(errListA)
 						ds[1].Errback(errListB)
-						seen = valueNow(t, l)[0].Err
+						seen = mustSucceed(t, l)[0].Err
 					}
-				})
+				}()
+				reported := errorsOf[listVal](reports())
 				if seen != errListA {
 					t.Errorf("the result carries %v, want %v", seen, errListA)
 				}
@@ -198,10 +201,11 @@ func TestListLeavesInputsAsTheyAre(t *testing.T) {
 	deferred.List(ds, deferred.ListOptions{ConsumeErrors: true})
 	ds[0].Callback("a")
 	ds[1].Errback(errListA)
-	if got := valueNow(t, ds[0]); got != "a" {
+	if got := mustSucceed(t, ds[0]); got != "a" {
 		t.Errorf("input 0 holds %q, want %q", got, "a")
 	}
-	if err := errNow(t, ds[1]); err != errListA {
+	handleAtEnd(t, ds[1])
+	if err := mustFail(t, ds[1]); err != errListA {
 		t.Errorf("input 1 holds %v, want %v", err, errListA)
 	}
 }
@@ -219,7 +223,7 @@ func TestListCancel(t *testing.T) {
 	if want := []int{1, 0, 1}; !reflect.DeepEqual(cancels, want) {
 		t.Fatalf("cancellers ran %v times, want %v: every unfired input once", cancels, want)
 	}
-	got := valueNow(t, l)
+	got := mustSucceed(t, l)
 	for _, i := range []int{0, 2} {
 		var ce *deferred.CancelledError
 		if !errors.As(got[i].Err, &ce) || ce.Reason != "shutting down" {
@@ -327,7 +331,7 @@ func TestListCancelOutcomes(t *testing.T) {
 				if !ok {
 					t.Fatal("First did not fire when cancelled")
 				}
-				dropFailureAtEnd(t, f)
+				handleAtEnd(t, f)
 				tt.check(t, v, err)
 			} else {
 				l := deferred.List(ds, tt.opts)
@@ -336,7 +340,7 @@ func TestListCancelOutcomes(t *testing.T) {
 				if !ok {
 					t.Fatal("List did not fire when cancelled")
 				}
-				dropFailureAtEnd(t, l)
+				handleAtEnd(t, l)
 				tt.check(t, v, err)
 			}
 			// Every input was cancelled, whatever the list did meanwhile.
@@ -357,8 +361,8 @@ func TestListCancelAfterFiringOnOne(t *testing.T) {
 		f := deferred.First(ds, deferred.ListOptions{})
 		ds[0].Callback("a")
 		f.Cancel()
-		noResultYet(t, ds[1])
-		if got := valueNow(t, f); got != (deferred.Winner[listVal]{Index: 0, Value: "a"}) {
+		mustPend(t, ds[1])
+		if got := mustSucceed(t, f); got != (deferred.Winner[listVal]{Index: 0, Value: "a"}) {
 			t.Fatalf("winner %v", got)
 		}
 	})
@@ -367,8 +371,9 @@ func TestListCancelAfterFiringOnOne(t *testing.T) {
 		l := deferred.List(ds, deferred.ListOptions{FireOnOneErrback: true, ConsumeErrors: true})
 		ds[0].Errback(errListA)
 		l.Cancel()
-		noResultYet(t, ds[1])
-		errNow(t, l)
+		mustPend(t, ds[1])
+		handleAtEnd(t, l)
+		mustFail(t, l)
 	})
 }
 
@@ -381,7 +386,7 @@ func TestListCancelGoesOnAfterAPanickingCanceller(t *testing.T) {
 	}
 	l := deferred.List(ds, deferred.ListOptions{ConsumeErrors: true})
 	l.Cancel()
-	rs := valueNow(t, l)
+	rs := mustSucceed(t, l)
 	var pe *deferred.PanicError
 	if !errors.As(rs[0].Err, &pe) {
 		t.Errorf("input 0: %v, want the canceller's *PanicError", rs[0].Err)
@@ -400,8 +405,9 @@ func TestListCopiesItsInputs(t *testing.T) {
 	replaced := ds[1]
 	ds[1] = deferred.New[listVal](nil)
 	l.Cancel()
-	cancelledNow(t, replaced)
-	noResultYet(t, ds[1])
+	handleAtEnd(t, replaced)
+	mustBeCancelled(t, replaced)
+	mustPend(t, ds[1])
 }
 
 func TestFirst(t *testing.T) {
@@ -410,18 +416,18 @@ func TestFirst(t *testing.T) {
 		ds := []*deferred.Deferred[listVal]{deferred.New(countingCanceller[listVal](&cancels, nil)), deferred.New[listVal](nil)}
 		f := deferred.First(ds, deferred.ListOptions{})
 		ds[1].Callback("b")
-		if got := valueNow(t, f); got != (deferred.Winner[listVal]{Index: 1, Value: "b"}) {
+		if got := mustSucceed(t, f); got != (deferred.Winner[listVal]{Index: 1, Value: "b"}) {
 			t.Fatalf("winner %v", got)
 		}
 		if cancels != 0 {
 			t.Fatal("First cancelled a slower input")
 		}
-		noResultYet(t, ds[0])
+		mustPend(t, ds[0])
 	})
 	t.Run("already fired: the first in input order", func(t *testing.T) {
 		ds := []*deferred.Deferred[listVal]{deferred.New[listVal](nil), deferred.Succeed[listVal]("b"), deferred.Succeed[listVal]("c")}
 		f := deferred.First(ds, deferred.ListOptions{})
-		if got := valueNow(t, f); got != (deferred.Winner[listVal]{Index: 1, Value: "b"}) {
+		if got := mustSucceed(t, f); got != (deferred.Winner[listVal]{Index: 1, Value: "b"}) {
 			t.Fatalf("winner %v", got)
 		}
 	})
@@ -429,9 +435,10 @@ func TestFirst(t *testing.T) {
 		ds := newInputs(2)
 		f := deferred.First(ds, deferred.ListOptions{ConsumeErrors: true})
 		ds[1].Errback(errListB)
-		noResultYet(t, f)
+		mustPend(t, f)
 		ds[0].Errback(errListA)
-		err := errNow(t, f)
+		handleAtEnd(t, f)
+		err := mustFail(t, f)
 		var ae *deferred.AllFailedError
 		if !errors.As(err, &ae) || !reflect.DeepEqual(ae.Errs, []error{errListA, errListB}) {
 			t.Fatalf("error %v, want an *AllFailedError of both, in input order", err)
@@ -441,7 +448,9 @@ func TestFirst(t *testing.T) {
 		}
 	})
 	t.Run("no inputs", func(t *testing.T) {
-		err := errNow(t, deferred.First([]*deferred.Deferred[listVal]{}, deferred.ListOptions{}))
+		f := deferred.First([]*deferred.Deferred[listVal]{}, deferred.ListOptions{})
+		handleAtEnd(t, f)
+		err := mustFail(t, f)
 		var ae *deferred.AllFailedError
 		if !errors.As(err, &ae) || len(ae.Errs) != 0 {
 			t.Fatalf("error %v, want an empty *AllFailedError", err)
@@ -499,7 +508,7 @@ func TestListConcurrentInputs(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	for i, r := range valueNow(t, l) {
+	for i, r := range mustSucceed(t, l) {
 		if i%2 == 0 && r != (deferred.Result[listVal]{Value: listVal(fmt.Sprint(i))}) || i%2 == 1 && r.Err != errListA {
 			t.Fatalf("result %d is %v", i, r)
 		}

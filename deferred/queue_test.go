@@ -21,7 +21,7 @@ func TestQueueValuesInFIFOOrder(t *testing.T) {
 		t.Fatalf("Len() = %d, want 3", q.Len())
 	}
 	for i := range 3 {
-		if got := valueNow(t, q.Get()); got != i {
+		if got := mustSucceed(t, q.Get()); got != i {
 			t.Fatalf("Get #%d = %d, want %d", i, got, i)
 		}
 	}
@@ -37,7 +37,7 @@ func TestQueueWaitersInFIFOOrder(t *testing.T) {
 		t.Fatalf("Waiting() = %d, want 3", q.Waiting())
 	}
 	for _, g := range gets {
-		noResultYet(t, g)
+		mustPend(t, g)
 	}
 	for _, v := range []string{"a", "b", "c"} {
 		if err := q.Put(v); err != nil {
@@ -46,7 +46,7 @@ func TestQueueWaitersInFIFOOrder(t *testing.T) {
 	}
 	var got []string
 	for _, g := range gets {
-		got = append(got, valueNow(t, g))
+		got = append(got, mustSucceed(t, g))
 	}
 	if want := []string{"a", "b", "c"}; !slices.Equal(got, want) {
 		t.Fatalf("Gets fired with %q, want %q", got, want)
@@ -91,7 +91,7 @@ func TestQueueLimits(t *testing.T) {
 					if want := slices.Contains(tt.under, gets); want != (err != nil) || err != nil && !errors.Is(err, deferred.ErrQueueUnderflow) {
 						t.Fatalf("Get #%d: %v, want underflow: %v", gets, err, want)
 					}
-					dropFailure(d)
+					handle(d)
 					gets++
 				}
 			}
@@ -133,7 +133,8 @@ func TestQueueCancelGet(t *testing.T) {
 	q := deferred.NewQueue[int](deferred.Unlimited, 1)
 	g := q.Get()
 	g.CancelWithReason("client gone")
-	if ce := cancelledNow(t, g); ce.Reason != "client gone" {
+	handleAtEnd(t, g)
+	if ce := mustBeCancelled(t, g); ce.Reason != "client gone" {
 		t.Fatalf("reason %q, want %q", ce.Reason, "client gone")
 	}
 	if q.Waiting() != 0 {
@@ -143,7 +144,7 @@ func TestQueueCancelGet(t *testing.T) {
 	if err := q.Put(1); err != nil {
 		t.Fatal(err)
 	}
-	if got := valueNow(t, next); got != 1 {
+	if got := mustSucceed(t, next); got != 1 {
 		t.Fatalf("next Get = %d, want 1", got)
 	}
 	if err := q.Put(2); err != nil {
@@ -161,7 +162,7 @@ func TestQueueCancelGetAfterItFired(t *testing.T) {
 	g := q.Get()
 	q.Put(7)
 	g.Cancel()
-	if got := valueNow(t, g); got != 7 {
+	if got := mustSucceed(t, g); got != 7 {
 		t.Fatalf("value %d, want 7", got)
 	}
 }
@@ -183,7 +184,8 @@ func TestQueueConsumerCancelled(t *testing.T) {
 	q.Put("a")
 	q.Put("b")
 	consumer.Cancel()
-	cancelledNow(t, consumer)
+	handleAtEnd(t, consumer)
+	mustBeCancelled(t, consumer)
 	q.Put("c")
 	if want := []string{"a", "b"}; !slices.Equal(consumed, want) {
 		t.Fatalf("consumed %q, want %q", consumed, want)
@@ -211,7 +213,7 @@ func TestQueueCancelAtTheHandOver(t *testing.T) {
 				close(start)
 				wg.Wait()
 				v, err, ok := g.Result()
-				dropFailure(g)
+				handle(g)
 				switch {
 				case !ok:
 					t.Fatalf("round %d: the Get neither fired nor was cancelled", i)
@@ -224,7 +226,7 @@ func TestQueueCancelAtTheHandOver(t *testing.T) {
 						t.Fatalf("round %d: Put: %v with size %d and Len() = %d", i, putErr, size, q.Len())
 					}
 				default: // cancelled, and Put kept the value
-					if got := valueNow(t, q.Get()); got != i {
+					if got := mustSucceed(t, q.Get()); got != i {
 						t.Fatalf("round %d: the queue holds %d, want %d", i, got, i)
 					}
 				}

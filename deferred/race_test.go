@@ -36,7 +36,7 @@ func TestRaceSuccessCancelsTheOthers(t *testing.T) {
 				ds, cancels := raceInputs(before + 1 + after)
 				r := deferred.Race(ds)
 				ds[before].Callback(42)
-				if got, want := valueNow(t, r), (deferred.Winner[raceVal]{Index: before, Value: 42}); got != want {
+				if got, want := mustSucceed(t, r), (deferred.Winner[raceVal]{Index: before, Value: 42}); got != want {
 					t.Fatalf("winner %v, want %v", got, want)
 				}
 				for i, n := range cancels {
@@ -86,10 +86,11 @@ func TestRaceAllFail(t *testing.T) {
 	ds, cancels := raceInputs(3)
 	r := deferred.Race(ds)
 	for _, i := range []int{2, 0, 1} {
-		noResultYet(t, r)
+		mustPend(t, r)
 		ds[i].Errback(&raceFailure{i})
 	}
-	err := errNow(t, r)
+	handleAtEnd(t, r)
+	err := mustFail(t, r)
 	var ae *deferred.AllFailedError
 	if !errors.As(err, &ae) {
 		t.Fatalf("error %v, want an *AllFailedError", err)
@@ -115,7 +116,9 @@ func TestRaceAllFail(t *testing.T) {
 }
 
 func TestRaceOfNothingFailsAtOnce(t *testing.T) {
-	err := errNow(t, deferred.Race([]*deferred.Deferred[raceVal]{}))
+	r := deferred.Race([]*deferred.Deferred[raceVal]{})
+	handleAtEnd(t, r)
+	err := mustFail(t, r)
 	var ae *deferred.AllFailedError
 	if !errors.As(err, &ae) || len(ae.Errs) != 0 {
 		t.Fatalf("error %v, want an *AllFailedError with no errors", err)
@@ -126,7 +129,7 @@ func TestRaceOfAFiredInput(t *testing.T) {
 	ds, cancels := raceInputs(3)
 	ds[1] = deferred.Succeed[raceVal](7)
 	r := deferred.Race(ds)
-	if got := valueNow(t, r); got != (deferred.Winner[raceVal]{Index: 1, Value: 7}) {
+	if got := mustSucceed(t, r); got != (deferred.Winner[raceVal]{Index: 1, Value: 7}) {
 		t.Fatalf("winner %v", got)
 	}
 	if cancels[0] != 1 || cancels[2] != 1 {
@@ -138,7 +141,8 @@ func TestRaceOfAFiredInput(t *testing.T) {
 // reported (Twisted's test_resultAfterCancel), and a loser whose canceller
 // fires it with a value does not change the winner (test_resultFromCancel).
 func TestRaceLateLosers(t *testing.T) {
-	got := unhandledDuring[raceVal](t, func() {
+	reports := unhandledReports(t)
+	func() {
 		ds := []*deferred.Deferred[raceVal]{
 			deferred.New[raceVal](nil),
 			deferred.New[raceVal](nil),
@@ -149,17 +153,17 @@ func TestRaceLateLosers(t *testing.T) {
 		ds[3].Errback(errListA) // a failure before the winner
 		ds[0].Callback(1)
 		ds[1].Callback(2) // after its cancel: ignored
-		if w := valueNow(t, r); w != (deferred.Winner[raceVal]{Index: 0, Value: 1}) {
+		if w := mustSucceed(t, r); w != (deferred.Winner[raceVal]{Index: 0, Value: 1}) {
 			t.Errorf("winner %v, want input 0", w)
 		}
-	})
-	if len(got) != 0 {
+	}()
+	if got := errorsOf[raceVal](reports()); len(got) != 0 {
 		t.Fatalf("reported unhandled: %v", got)
 	}
 	// The check can fail: a cancelled input dropped outside a race is
 	// reported.
-	got = unhandledDuring[raceVal](t, func() { deferred.New[raceVal](nil).Cancel() })
-	if len(got) != 1 || !errors.Is(got[0], deferred.ErrCancelled) {
+	func() { deferred.New[raceVal](nil).Cancel() }()
+	if got := errorsOf[raceVal](reports()); len(got) != 1 || !errors.Is(got[0], deferred.ErrCancelled) {
 		t.Fatalf("reported %v, want one cancellation", got)
 	}
 }
@@ -176,7 +180,8 @@ func TestRaceCancel(t *testing.T) {
 				t.Fatalf("n=%d: input %d cancelled %d times, want 1", n, i, c)
 			}
 		}
-		err := errNow(t, r)
+		handleAtEnd(t, r)
+		err := mustFail(t, r)
 		var ae *deferred.AllFailedError
 		if !errors.As(err, &ae) || len(ae.Errs) != n || !errors.Is(err, deferred.ErrCancelled) {
 			t.Fatalf("n=%d: error %v, want an *AllFailedError of %d cancellations", n, err, n)
@@ -198,8 +203,8 @@ func TestRaceCancelAfterItFired(t *testing.T) {
 	// winner's chain now waits: a cancel forwarded to it would fail it.
 	winner.Callback(1)
 	r.Cancel()
-	noResultYet(t, winner)
-	valueNow(t, r)
+	mustPend(t, winner)
+	mustSucceed(t, r)
 	if !reflect.DeepEqual(cancels, []int{0, 1}) {
 		t.Fatalf("cancellers ran %v times, want [0 1]", cancels)
 	}
@@ -223,7 +228,7 @@ func TestRaceOfAsyncFunctions(t *testing.T) {
 	}
 	r := deferred.Race([]*deferred.Deferred[raceVal]{worker(2*time.Second, 1, &slowErr), worker(time.Second, 2, nil)})
 	c.Advance(time.Second)
-	if got := valueNow(t, r); got != (deferred.Winner[raceVal]{Index: 1, Value: 2}) {
+	if got := mustSucceed(t, r); got != (deferred.Winner[raceVal]{Index: 1, Value: 2}) {
 		t.Fatalf("winner %v, want the faster input", got)
 	}
 	var ce *deferred.CancelledError
@@ -271,7 +276,7 @@ func TestRaceConcurrent(t *testing.T) {
 			if !errors.As(err, &ae) || len(ae.Errs) != n {
 				t.Fatalf("round %d: error %v, want an *AllFailedError of %d", round, err, n)
 			}
-			dropFailure(r)
+			handle(r)
 		}
 	}
 }

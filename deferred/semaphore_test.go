@@ -40,7 +40,7 @@ func TestSemaphoreAcquireUpToTheLimit(t *testing.T) {
 		t.Fatalf("Limit() = %d, Tokens() = %d, want 3 and 3", s.Limit(), s.Tokens())
 	}
 	for i := range 3 {
-		if got := valueNow(t, s.Acquire()); got != s {
+		if got := mustSucceed(t, s.Acquire()); got != s {
 			t.Fatalf("Acquire %d fired with %p, want the semaphore", i, got)
 		}
 	}
@@ -48,9 +48,9 @@ func TestSemaphoreAcquireUpToTheLimit(t *testing.T) {
 		t.Fatalf("Tokens() = %d after three Acquires, want 0", s.Tokens())
 	}
 	waiting := s.Acquire()
-	noResultYet(t, waiting)
+	mustPend(t, waiting)
 	s.Release()
-	valueNow(t, waiting)
+	mustSucceed(t, waiting)
 	if s.Tokens() != 0 {
 		t.Fatalf("Tokens() = %d after a hand-over, want 0", s.Tokens())
 	}
@@ -90,11 +90,12 @@ func TestSemaphoreCancelWhileWaiting(t *testing.T) {
 	s.Acquire()
 	first, second := s.Acquire(), s.Acquire()
 	first.CancelWithReason("gave up")
-	if ce := cancelledNow(t, first); ce.Reason != "gave up" {
+	handleAtEnd(t, first)
+	if ce := mustBeCancelled(t, first); ce.Reason != "gave up" {
 		t.Fatalf("reason %q, want %q", ce.Reason, "gave up")
 	}
 	s.Release()
-	valueNow(t, second)
+	mustSucceed(t, second)
 	s.Release()
 	if s.Tokens() != 1 {
 		t.Fatalf("Tokens() = %d, want 1", s.Tokens())
@@ -107,7 +108,7 @@ func TestSemaphoreCancelAfterAcquired(t *testing.T) {
 	s := deferred.NewSemaphore(1)
 	d := s.Acquire()
 	d.Cancel()
-	valueNow(t, d)
+	mustSucceed(t, d)
 	if s.Tokens() != 0 {
 		t.Fatalf("Tokens() = %d, want 0", s.Tokens())
 	}
@@ -140,9 +141,10 @@ func TestSemaphoreInAnAsyncFunction(t *testing.T) {
 	holder := deferred.Run(task)
 	waiter := deferred.Run(task)
 	waiter.Cancel()
-	cancelledNow(t, waiter)
+	handleAtEnd(t, waiter)
+	mustBeCancelled(t, waiter)
 	work.Callback(5)
-	if got := valueNow(t, holder); got != 5 {
+	if got := mustSucceed(t, holder); got != 5 {
 		t.Fatalf("holder got %d, want 5", got)
 	}
 	if s.Tokens() != 1 {
@@ -162,7 +164,7 @@ func TestWithSemaphore(t *testing.T) {
 			f:    func(work *deferred.Deferred[string]) *deferred.Deferred[string] { return work },
 			then: func(_, work *deferred.Deferred[string]) { work.Callback("done") },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				if got := valueNow(t, r); got != "done" {
+				if got := mustSucceed(t, r); got != "done" {
 					t.Fatalf("value %q, want %q", got, "done")
 				}
 			},
@@ -172,7 +174,8 @@ func TestWithSemaphore(t *testing.T) {
 			f:    func(work *deferred.Deferred[string]) *deferred.Deferred[string] { return work },
 			then: func(_, work *deferred.Deferred[string]) { work.Errback(errSemaphoreTest) },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				if err := errNow(t, r); err != errSemaphoreTest {
+				handleAtEnd(t, r)
+				if err := mustFail(t, r); err != errSemaphoreTest {
 					t.Fatalf("error %v, want %v", err, errSemaphoreTest)
 				}
 			},
@@ -182,7 +185,7 @@ func TestWithSemaphore(t *testing.T) {
 			f:    func(*deferred.Deferred[string]) *deferred.Deferred[string] { panic("in f") },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
 				var pe *deferred.PanicError
-				if err := errNow(t, r); !errors.As(err, &pe) || pe.Value != "in f" {
+				if err := mustFail(t, r); !errors.As(err, &pe) || pe.Value != "in f" {
 					t.Fatalf("error %v, want the *PanicError", err)
 				}
 			},
@@ -191,7 +194,7 @@ func TestWithSemaphore(t *testing.T) {
 			name: "nil Deferred",
 			f:    func(*deferred.Deferred[string]) *deferred.Deferred[string] { return nil },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				errNow(t, r)
+				mustFail(t, r)
 			},
 		},
 		{
@@ -199,7 +202,7 @@ func TestWithSemaphore(t *testing.T) {
 			f:    func(work *deferred.Deferred[string]) *deferred.Deferred[string] { return work },
 			then: func(r, _ *deferred.Deferred[string]) { r.Cancel() },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				cancelledNow(t, r)
+				mustBeCancelled(t, r)
 			},
 		},
 	}
@@ -232,7 +235,8 @@ func TestWithSemaphoreCancelledWhileWaiting(t *testing.T) {
 	called := false
 	r := deferred.WithSemaphore(s, func() *deferred.Deferred[int] { called = true; return deferred.Succeed(1) })
 	r.Cancel()
-	cancelledNow(t, r)
+	handleAtEnd(t, r)
+	mustBeCancelled(t, r)
 	s.Release()
 	if called {
 		t.Fatal("f was called after the wait was cancelled")
@@ -264,7 +268,7 @@ func TestWithSemaphoreBoundsConcurrency(t *testing.T) {
 		w.Callback(i)
 	}
 	for i, r := range results {
-		if got := valueNow(t, r); got != i {
+		if got := mustSucceed(t, r); got != i {
 			t.Fatalf("result %d = %d", i, got)
 		}
 	}
@@ -316,7 +320,7 @@ func TestSemaphoreCancelRacingWithHandOver(t *testing.T) {
 	}
 	// No waiter is left in the queue: limit Acquires fire at once.
 	for range limit {
-		valueNow(t, s.Acquire())
+		mustSucceed(t, s.Acquire())
 	}
 }
 
@@ -341,8 +345,8 @@ func TestSemaphoreCancelAtTheHandOver(t *testing.T) {
 		case err == nil && s.Tokens() != 0, err != nil && s.Tokens() != 1:
 			t.Fatalf("round %d: Acquire ended with %v and %d tokens are free", i, err, s.Tokens())
 		case err != nil:
-			dropFailure(d)
-			valueNow(t, s.Acquire()) // hold the token again
+			handle(d)
+			mustSucceed(t, s.Acquire()) // hold the token again
 		}
 	}
 }

@@ -12,32 +12,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
 )
-
-// waitResult waits (up to a generous limit) for d to fire, from any
-// goroutine, and returns its result.
-func waitResult[T any](t testing.TB, d *deferred.Deferred[T]) (T, error) {
-	t.Helper()
-	type result struct {
-		v   T
-		err error
-	}
-	ch := make(chan result, 1)
-	d.AddBoth(func(v T, err error) (T, error) {
-		ch <- result{v, err}
-		return v, err
-	})
-	select {
-	case r := <-ch:
-		return r.v, r.err
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%T did not fire", d)
-		panic("unreachable")
-	}
-}
 
 func TestRunCallsFAtOnceAndReturnsAtItsFirstAwait(t *testing.T) {
 	var r record

@@ -19,10 +19,11 @@ func TestTimeoutExpires(t *testing.T) {
 	d := deferred.New(countingCanceller[string](&cancels, nil))
 	r := deferred.Timeout(d, 10*time.Second, &c)
 	c.Advance(10*time.Second - 1)
-	noResultYet(t, r)
+	mustPend(t, r)
 	c.Advance(1)
 
-	err := errNow(t, r)
+	handleAtEnd(t, r)
+	err := mustFail(t, r)
 	var te *deferred.TimeoutError
 	if !errors.As(err, &te) || te.After != 10*time.Second {
 		t.Fatalf("result %v, want a *TimeoutError after 10s", err)
@@ -43,7 +44,8 @@ func TestTimeoutExpires(t *testing.T) {
 		t.Errorf("d's canceller ran %d times, want 1", cancels)
 	}
 	// d itself was cancelled, saying why.
-	if ce := cancelledNow(t, d); ce.Reason != "timed out after 10s" {
+	handleAtEnd(t, d)
+	if ce := mustBeCancelled(t, d); ce.Reason != "timed out after 10s" {
 		t.Errorf("d's cancellation reason %q, want %q", ce.Reason, "timed out after 10s")
 	}
 }
@@ -65,7 +67,7 @@ func TestTimeoutResultBeforeExpiry(t *testing.T) {
 			cancels := 0
 			d := deferred.New(countingCanceller[string](&cancels, nil))
 			r := deferred.Timeout(d, 10*time.Second, &c)
-			dropFailureAtEnd(t, r)
+			handleAtEnd(t, r)
 			c.Advance(5 * time.Second)
 			tt.fire(d)
 			if p := c.Pending(); len(p) != 0 {
@@ -87,7 +89,7 @@ func TestTimeoutResultBeforeExpiry(t *testing.T) {
 func TestTimeoutOfAFiredDeferredSetsNoTimer(t *testing.T) {
 	var c deferredtest.Clock
 	r := deferred.Timeout(deferred.Succeed(42), time.Second, &c)
-	if got := valueNow(t, r); got != 42 {
+	if got := mustSucceed(t, r); got != 42 {
 		t.Fatalf("value %d, want 42", got)
 	}
 	if p := c.Pending(); len(p) != 0 {
@@ -108,7 +110,7 @@ func TestTimeoutCancellerResultIsKept(t *testing.T) {
 			name:      "fires with a value",
 			canceller: func(d *deferred.Deferred[string]) { d.Callback("partial") },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				if got := valueNow(t, r); got != "partial" {
+				if got := mustSucceed(t, r); got != "partial" {
 					t.Fatalf("value %q, want %q", got, "partial")
 				}
 			},
@@ -117,7 +119,8 @@ func TestTimeoutCancellerResultIsKept(t *testing.T) {
 			name:      "fails with another error",
 			canceller: func(d *deferred.Deferred[string]) { d.Errback(errTimeoutTest) },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				if err := errNow(t, r); err != errTimeoutTest {
+				handleAtEnd(t, r)
+				if err := mustFail(t, r); err != errTimeoutTest {
 					t.Fatalf("error %v, want %v", err, errTimeoutTest)
 				}
 			},
@@ -126,7 +129,7 @@ func TestTimeoutCancellerResultIsKept(t *testing.T) {
 			name:      "fails with a wrapped cancellation",
 			canceller: func(d *deferred.Deferred[string]) { d.Errback(fmt.Errorf("closing: %w", &deferred.CancelledError{})) },
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+				if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
 					t.Fatalf("error %v, want a timeout", err)
 				}
 			},
@@ -135,7 +138,7 @@ func TestTimeoutCancellerResultIsKept(t *testing.T) {
 			name:      "leaves it to Cancel",
 			canceller: func(*deferred.Deferred[string]) {},
 			check: func(t *testing.T, r *deferred.Deferred[string]) {
-				if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+				if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
 					t.Fatalf("error %v, want a timeout", err)
 				}
 			},
@@ -159,7 +162,8 @@ func TestTimeoutCancelledBeforeExpiry(t *testing.T) {
 	d := deferred.New(countingCanceller[int](&cancels, nil))
 	r := deferred.Timeout(d, time.Second, &c)
 	r.CancelWithReason("client gone")
-	if ce := cancelledNow(t, r); ce.Reason != "client gone" {
+	handleAtEnd(t, r)
+	if ce := mustBeCancelled(t, r); ce.Reason != "client gone" {
 		t.Fatalf("reason %q, want %q", ce.Reason, "client gone")
 	}
 	if cancels != 1 {
@@ -172,7 +176,7 @@ func TestTimeoutCancelledBeforeExpiry(t *testing.T) {
 	if cancels != 1 {
 		t.Fatalf("d cancelled again on expiry")
 	}
-	cancelledNow(t, r)
+	mustBeCancelled(t, r)
 }
 
 // The timeout covers the callbacks d had when Timeout was called: an
@@ -188,7 +192,8 @@ func TestTimeoutSeesCallbacksAddedBefore(t *testing.T) {
 		if !errors.Is(seen, deferred.ErrCancelled) {
 			t.Fatalf("errback saw %v, want a cancellation", seen)
 		}
-		if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+		handleAtEnd(t, r)
+		if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
 			t.Fatalf("result %v, want a timeout", err)
 		}
 	})
@@ -197,7 +202,7 @@ func TestTimeoutSeesCallbacksAddedBefore(t *testing.T) {
 		d := deferred.New[int](nil).AddErrback(func(error) (int, error) { return -1, nil })
 		r := deferred.Timeout(d, time.Second, &c)
 		c.Advance(time.Second)
-		if got := valueNow(t, r); got != -1 {
+		if got := mustSucceed(t, r); got != -1 {
 			t.Fatalf("value %d, want the errback's -1", got)
 		}
 	})
@@ -211,8 +216,10 @@ func TestTimeoutOfAPausedChain(t *testing.T) {
 	d := deferred.Succeed(1).AddDeferredCallback(func(int) *deferred.Deferred[int] { return inner })
 	r := deferred.Timeout(d, time.Second, &c)
 	c.Advance(time.Second)
-	cancelledNow(t, inner)
-	if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+	handleAtEnd(t, inner)
+	mustBeCancelled(t, inner)
+	handleAtEnd(t, r)
+	if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
 		t.Fatalf("result %v, want a timeout", err)
 	}
 }
@@ -234,7 +241,8 @@ func TestTimeoutOfAnAsyncFunction(t *testing.T) {
 		if !errors.As(seen, &ce) || !strings.Contains(ce.Error(), "timed out after 1s") {
 			t.Fatalf("Await returned %v, want a *CancelledError saying it timed out", seen)
 		}
-		if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+		handleAtEnd(t, r)
+		if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
 			t.Fatalf("result %v, want a timeout", err)
 		}
 	})
@@ -248,7 +256,7 @@ func TestTimeoutOfAnAsyncFunction(t *testing.T) {
 		})
 		r := deferred.Timeout(d, time.Second, &c)
 		c.Advance(time.Second)
-		if got := valueNow(t, r); got != "fallback" {
+		if got := mustSucceed(t, r); got != "fallback" {
 			t.Fatalf("value %q, want %q", got, "fallback")
 		}
 	})
@@ -261,7 +269,8 @@ func TestTimeoutOfAGather(t *testing.T) {
 	g := deferred.Gather([]*deferred.Deferred[int]{deferred.New[int](nil), deferred.New[int](nil)}, true)
 	r := deferred.Timeout(g, time.Second, &c)
 	c.Advance(time.Second)
-	if err := errNow(t, r); !errors.Is(err, deferred.ErrTimeout) {
+	handleAtEnd(t, r)
+	if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
 		t.Fatalf("result %v, want a timeout", err)
 	}
 }
@@ -270,22 +279,23 @@ func TestTimeoutOfAGather(t *testing.T) {
 // is handled: nothing is reported when d is dropped.
 func TestTimeoutLeavesNothingUnhandled(t *testing.T) {
 	type timeoutVal int
-	got := unhandledDuring[timeoutVal](t, func() {
+	reports := unhandledReports(t)
+	func() {
 		var c deferredtest.Clock
 		r := deferred.Timeout(deferred.New[timeoutVal](nil), time.Second, &c)
 		c.Advance(time.Second)
-		dropFailure(r)
-	})
-	if len(got) != 0 {
+		handle(r)
+	}()
+	if got := errorsOf[timeoutVal](reports()); len(got) != 0 {
 		t.Fatalf("reported unhandled: %v", got)
 	}
 	// The check can fail: the same result, not handled, is reported.
-	got = unhandledDuring[timeoutVal](t, func() {
+	func() {
 		var c deferredtest.Clock
 		deferred.Timeout(deferred.New[timeoutVal](nil), time.Second, &c)
 		c.Advance(time.Second)
-	})
-	if len(got) != 1 || !errors.Is(got[0], deferred.ErrTimeout) {
+	}()
+	if got := errorsOf[timeoutVal](reports()); len(got) != 1 || !errors.Is(got[0], deferred.ErrTimeout) {
 		t.Fatalf("reported %v, want the one unhandled timeout", got)
 	}
 }
@@ -299,7 +309,8 @@ func TestTimeoutOnTheRealClock(t *testing.T) {
 		firedOn = goroutineID()
 		return v, err
 	})
-	if _, err := waitFired(t, r); !errors.Is(err, deferred.ErrTimeout) {
+	handleAtEnd(t, r)
+	if _, err := waitResult(t, r); !errors.Is(err, deferred.ErrTimeout) {
 		t.Fatalf("result %v, want a timeout", err)
 	}
 	if firedOn == caller {
@@ -314,7 +325,8 @@ func TestTimeoutRacingWithTheResult(t *testing.T) {
 		d := deferred.New[int](nil)
 		r := deferred.Timeout(d, time.Duration(i%3)*time.Microsecond, nil)
 		go d.Callback(i)
-		v, err := waitFired(t, r)
+		v, err := waitResult(t, r)
+		handle(r)
 		switch {
 		case err == nil && v != i:
 			t.Fatalf("value %d, want %d", v, i)

@@ -88,9 +88,9 @@ func TestUnhandledFailures(t *testing.T) {
 			want = 1
 		}
 		n := 0
-		for _, err := range got {
+		for _, u := range got {
 			// A cancellation carries the case's error as its reason.
-			if strings.Contains(err.Error(), errs[i].Error()) {
+			if strings.Contains(u.Err.Error(), errs[i].Error()) {
 				n++
 			}
 		}
@@ -171,10 +171,10 @@ func TestUnhandledReportedByTheCollector(t *testing.T) {
 func TestUnhandledHookMayCreateFailedDeferreds(t *testing.T) {
 	errMark := errors.New("reported to a hook that makes Deferreds")
 	var mu sync.Mutex
-	var inHook []error
+	var inHook []deferred.UnhandledError
 	prev := deferred.SetUnhandledHook(func(u deferred.UnhandledError) {
 		mu.Lock()
-		inHook = append(inHook, u.Err)
+		inHook = append(inHook, u)
 		mu.Unlock()
 		deferred.Fail[int](errors.New("dropped inside the hook"))
 	})
