@@ -36,7 +36,13 @@ var registry struct {
 	mu   sync.Mutex
 	live map[*failure]struct{}
 	hook func(UnhandledError)
+	// inFlight counts the reports taken up (takeLocked) whose hook call has
+	// not returned; ReportUnhandled waits on settled until there are none.
+	inFlight int
+	settled  sync.Cond
 }
+
+func init() { registry.settled.L = &registry.mu }
 
 // hookMu makes hook calls one at a time. The hook runs without registry.mu
 // held, so that it may create, fire and drop Deferreds of its own.
@@ -64,7 +70,8 @@ func SetUnhandledHook(h func(UnhandledError)) (previous func(UnhandledError)) {
 
 // ReportUnhandled runs a garbage collection and reports, before it returns,
 // every Deferred that has become unreachable while holding an unhandled
-// failure. Without it the reports come when the runtime runs its cleanups;
+// failure; it also waits for the reports that the runtime's cleanups are
+// making. Without it the reports come when the runtime runs its cleanups;
 // tests call it to make the check happen at a known point.
 func ReportUnhandled() {
 	runtime.GC()
@@ -77,8 +84,13 @@ func ReportUnhandled() {
 	}
 	registry.mu.Unlock()
 	for _, u := range due {
-		reportNow(u)
+		deliver(u)
 	}
+	registry.mu.Lock()
+	for registry.inFlight > 0 {
+		registry.settled.Wait()
+	}
+	registry.mu.Unlock()
 }
 
 // trackLocked starts or stops tracking d's result as an unhandled failure.
@@ -121,14 +133,29 @@ func collected(f *failure) {
 	}
 	u := f.takeLocked()
 	registry.mu.Unlock()
-	reportNow(u)
+	deliver(u)
 }
 
-// takeLocked ends the tracking of f, which is due to be reported.
+// takeLocked ends the tracking of f, which is due to be reported: the
+// caller must deliver the report.
 func (f *failure) takeLocked() UnhandledError {
 	f.done = true
 	delete(registry.live, f)
+	registry.inFlight++
 	return f.info
+}
+
+// deliver makes a report taken up by takeLocked.
+func deliver(u UnhandledError) {
+	defer func() {
+		registry.mu.Lock()
+		registry.inFlight--
+		if registry.inFlight == 0 {
+			registry.settled.Broadcast()
+		}
+		registry.mu.Unlock()
+	}()
+	reportNow(u)
 }
 
 // reportNow hands u to the hook.

@@ -167,6 +167,45 @@ func TestUnhandledReportedByTheCollector(t *testing.T) {
 	}
 }
 
+// A report that the collector has taken up, but whose hook call has not
+// returned, is made before ReportUnhandled returns: a test that calls it and
+// then counts the reports misses none.
+func TestReportUnhandledWaitsForReportsInFlight(t *testing.T) {
+	errMark := errors.New("reported by the collector, slowly")
+	entered, release := make(chan struct{}), make(chan struct{})
+	prev := deferred.SetUnhandledHook(func(u deferred.UnhandledError) {
+		if u.Err == errMark {
+			close(entered)
+			<-release
+		}
+	})
+	defer deferred.SetUnhandledHook(prev)
+	func() { deferred.Fail[int](errMark) }()
+	deadline := time.After(10 * time.Second)
+	for waiting := true; waiting; {
+		runtime.GC() // the collector's cleanup takes the report up
+		select {
+		case <-entered:
+			waiting = false
+		case <-deadline:
+			t.Fatal("never reported")
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	returned := make(chan struct{})
+	go func() {
+		deferred.ReportUnhandled()
+		close(returned)
+	}()
+	select {
+	case <-returned:
+		t.Error("ReportUnhandled returned while a report was still being made")
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	<-returned
+}
+
 // The hook may use Deferreds itself, even drop failed ones.
 func TestUnhandledHookMayCreateFailedDeferreds(t *testing.T) {
 	errMark := errors.New("reported to a hook that makes Deferreds")
