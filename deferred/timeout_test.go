@@ -300,15 +300,28 @@ func TestTimeoutLeavesNothingUnhandled(t *testing.T) {
 	}
 }
 
+// On the real clock, the timer's goroutine cancels d, and the result fires
+// there. d's canceller holds the timer's goroutine until the test has added
+// its callback, so that the result cannot fire before (the callback would
+// then run on the test's goroutine, whatever the timer did). It waits no
+// longer than 10s, so that a clock that calls back at once fails the test
+// instead of hanging it.
 func TestTimeoutOnTheRealClock(t *testing.T) {
 	caller := goroutineID()
-	var firedOn uint64
-	d := deferred.New[int](nil)
+	attached := make(chan struct{})
+	d := deferred.New(func(*deferred.Deferred[int]) {
+		select {
+		case <-attached:
+		case <-time.After(10 * time.Second):
+		}
+	})
 	r := deferred.Timeout(d, time.Millisecond, nil)
+	var firedOn uint64
 	r.AddBoth(func(v int, err error) (int, error) {
 		firedOn = goroutineID()
 		return v, err
 	})
+	close(attached)
 	handleAtEnd(t, r)
 	if _, err := waitResult(t, r); !errors.Is(err, deferred.ErrTimeout) {
 		t.Fatalf("result %v, want a timeout", err)
