@@ -15,11 +15,12 @@ import (
 //
 // With consumeErrors, the inputs' failures count as handled; without, each
 // stays unhandled on its input (and is reported if nothing handles it), as
-// in Twisted.
+// in Twisted. Gather panics if an input is nil.
 func Gather[T any](ds []*Deferred[T], consumeErrors bool) *Deferred[[]T] {
 	if len(ds) == 0 {
 		return Succeed([]T{})
 	}
+	checkInputs(ds)
 	ds = slices.Clone(ds) // the caller may reuse its slice
 	g := &gathering[T]{inputs: ds, values: make([]T, len(ds)), left: len(ds)}
 	g.out = newBound[[]T](g)

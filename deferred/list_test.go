@@ -474,11 +474,14 @@ func TestAllFailedErrorMessage(t *testing.T) {
 	}
 }
 
-func TestListNilInputPanics(t *testing.T) {
+// A nil input is a clear panic that names it, not a nil dereference later.
+func TestNilInputPanics(t *testing.T) {
 	for _, f := range []func([]*deferred.Deferred[listVal]){
 		func(ds []*deferred.Deferred[listVal]) { deferred.List(ds, deferred.ListOptions{}) },
 		func(ds []*deferred.Deferred[listVal]) { deferred.First(ds, deferred.ListOptions{}) },
 		func(ds []*deferred.Deferred[listVal]) { deferred.Race(ds) },
+		func(ds []*deferred.Deferred[listVal]) { deferred.Gather(ds, false) },
+		func(ds []*deferred.Deferred[listVal]) { deferred.Gather(ds, true) },
 	} {
 		func() {
 			defer func() {
