@@ -103,15 +103,5 @@ func (l *Lock) Locked() bool {
 // Deferred fires, whether it succeeds or fails, and also when f panics (the
 // result fails with a *PanicError) or the wait for the lock is cancelled.
 func WithLock[T any](l *Lock, f func() *Deferred[T]) *Deferred[T] {
-	return Chain(l.Acquire(), func(*Lock) *Deferred[T] {
-		d, err := callChained(func(struct{}) *Deferred[T] { return f() }, struct{}{})
-		if err != nil {
-			l.Release()
-			return Fail[T](err)
-		}
-		return Then(d, func(v T) (T, error) { return v, nil }).AddBoth(func(v T, err error) (T, error) {
-			l.Release()
-			return v, err
-		})
-	})
+	return Chain(l.Acquire(), func(*Lock) *Deferred[T] { return runHolding(f, l.Release) })
 }
