@@ -16,6 +16,12 @@ type Semaphore struct {
 	limit   int
 	tokens  int // free tokens
 	waiters []*Deferred[*Semaphore]
+	// handing is set while a Release hands tokens to waiters, one after
+	// the other; released counts the tokens released meanwhile (by the
+	// new holders' callbacks, or by other goroutines), which that loop
+	// hands on too: hand-overs loop rather than nest on the stack.
+	handing  bool
+	released int
 }
 
 // NewSemaphore returns a Semaphore with the given number of tokens, all
@@ -62,27 +68,45 @@ func (s *Semaphore) dequeue(d *Deferred[*Semaphore]) {
 }
 
 // Release gives back a token, handing it to the first waiter if there is
-// one. It panics if all the tokens are free already: something released
-// more than it acquired.
+// one: that waiter's callbacks run now, on this goroutine. It panics if all
+// the tokens are free already: something released more than it acquired.
+//
+// A Release made while a hand-over is running (typically by the new
+// holder's own callbacks) returns at once, and the hand-over passes the
+// token on as soon as those callbacks return: however many waiters release
+// in their callbacks, the stack does not grow with them.
 func (s *Semaphore) Release() {
 	s.mu.Lock()
-	if s.tokens >= s.limit {
+	if s.tokens+s.released >= s.limit {
 		s.mu.Unlock()
 		panic("deferred: Release of a Semaphore whose tokens are all free")
 	}
-	for len(s.waiters) > 0 {
+	s.released++
+	if s.handing {
+		s.mu.Unlock()
+		return
+	}
+	s.handing = true
+	for s.released > 0 {
+		if len(s.waiters) == 0 {
+			s.tokens += s.released
+			s.released = 0
+			break
+		}
 		d := s.waiters[0]
 		s.waiters[0] = nil
 		s.waiters = s.waiters[1:]
+		s.released-- // the token is d's while its callbacks run
 		s.mu.Unlock()
-		if d.resolve(s, nil) {
-			return
-		}
-		// d was cancelled after it left the queue: the token is still ours
-		// to hand on.
+		took := d.resolve(s, nil)
 		s.mu.Lock()
+		if !took {
+			// d was cancelled after it left the queue: the token is still
+			// ours to hand on.
+			s.released++
+		}
 	}
-	s.tokens++
+	s.handing = false
 	s.mu.Unlock()
 }
 

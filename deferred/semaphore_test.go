@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -348,5 +349,93 @@ func TestSemaphoreCancelAtTheHandOver(t *testing.T) {
 			handle(d)
 			mustSucceed(t, s.Acquire()) // hold the token again
 		}
+	}
+}
+
+// Waiters that release in their callbacks are handed tokens one after the
+// other by a loop: the stack does not grow with the queue, whatever the
+// number of tokens.
+func TestSemaphoreHandOversToWaitersThatReleaseDoNotNest(t *testing.T) {
+	for _, tokens := range []int{1, 3} {
+		t.Run(fmt.Sprint(tokens, " tokens"), func(t *testing.T) {
+			s := deferred.NewSemaphore(tokens)
+			for range tokens {
+				s.Acquire()
+			}
+			const n = 10000
+			depths := make([]int, 0, n)
+			pcs := make([]uintptr, 1024)
+			for range n {
+				s.Acquire().AddCallback(func(s *deferred.Semaphore) (*deferred.Semaphore, error) {
+					depths = append(depths, runtime.Callers(0, pcs))
+					s.Release()
+					return s, nil
+				})
+			}
+			for range tokens {
+				s.Release()
+			}
+			if len(depths) != n {
+				t.Fatalf("%d waiters served, want %d", len(depths), n)
+			}
+			if lo, hi := slices.Min(depths), slices.Max(depths); hi != lo {
+				t.Fatalf("stack depth grew from %d to %d frames along the queue", lo, hi)
+			}
+			if s.Tokens() != tokens {
+				t.Fatalf("Tokens() = %d, want %d", s.Tokens(), tokens)
+			}
+		})
+	}
+}
+
+// A holder that releases twice in its callback releases more than it
+// acquired: the second Release panics, as it does outside a hand-over.
+func TestSemaphoreReleaseTwiceInACallbackPanics(t *testing.T) {
+	s := deferred.NewSemaphore(1)
+	s.Acquire()
+	var second any
+	s.Acquire().AddCallback(func(s *deferred.Semaphore) (*deferred.Semaphore, error) {
+		s.Release()
+		second = panicValue(s.Release)
+		return s, nil
+	})
+	s.Release()
+	if second == nil {
+		t.Fatal("a second Release by the same holder did not panic")
+	}
+	if s.Tokens() != 1 {
+		t.Fatalf("Tokens() = %d, want 1", s.Tokens())
+	}
+}
+
+// An Acquire made by a callback that has just released queues behind the
+// waiters, and is served as soon as that callback returns.
+func TestSemaphoreAcquireInsideAReleasingCallbackIsServedInOrder(t *testing.T) {
+	s := deferred.NewSemaphore(1)
+	s.Acquire()
+	var r record
+	var again *deferred.Deferred[*deferred.Semaphore]
+	s.Acquire().AddCallback(func(s *deferred.Semaphore) (*deferred.Semaphore, error) {
+		r.add("first")
+		s.Release()
+		again = s.Acquire().AddCallback(func(s *deferred.Semaphore) (*deferred.Semaphore, error) {
+			r.add("again")
+			return s, nil
+		})
+		r.add("first returns")
+		return s, nil
+	})
+	s.Acquire().AddCallback(func(s *deferred.Semaphore) (*deferred.Semaphore, error) {
+		r.add("second")
+		s.Release()
+		return s, nil
+	})
+	s.Release()
+	if got, want := r.get(), []string{"first", "first returns", "second", "again"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("order %v, want %v", got, want)
+	}
+	mustSucceed(t, again)
+	if s.Tokens() != 0 {
+		t.Fatalf("Tokens() = %d, want 0: again holds the token", s.Tokens())
 	}
 }
