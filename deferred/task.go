@@ -35,8 +35,10 @@ type Task struct {
 	// stopCtx cancels ctx (RunContext only): at the first Cancel, and when
 	// the function returns.
 	stopCtx context.CancelCauseFunc
-	// awaits counts the Awaits that suspended; logcontext reports it.
-	awaits int
+	// awaits counts the Awaits that suspended, resumes the resumptions
+	// from them; logcontext reports the one and watches the other.
+	awaits  int
+	resumes int
 }
 
 type taskState uint8
@@ -249,6 +251,19 @@ func (t *Task) Awaits() int {
 	return t.awaits
 }
 
+// Resumes reports how many times the Task's function has resumed from a
+// suspension in Await: Awaits() while the function runs or after it has
+// returned, one less while it is suspended. It changes when a resumption
+// starts, on the goroutine that fires what the function awaits, so a
+// Resumes() taken at some moment and compared with a later one tells
+// whether the function went on in between: logcontext uses it to see a
+// task resume after its request has finished.
+func (t *Task) Resumes() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.resumes
+}
+
 // Await suspends the async function that t belongs to until d fires, and
 // returns d's result (Python's `await d`). If d has already fired, it returns
 // at once. The result is read, not consumed: d's chain keeps it, and an error
@@ -329,6 +344,7 @@ func (t *Task) wake() {
 		return
 	}
 	t.state = taskRunning
+	t.resumes++
 	t.mu.Unlock()
 	if t.drive() {
 		t.owner.finish()

@@ -258,6 +258,38 @@ func TestAwaitsCountsSuspensions(t *testing.T) {
 	}
 }
 
+// Resumes counts the resumptions from a suspension: one less than Awaits
+// while the function is suspended, as many once it runs again. An Await of
+// a fired Deferred neither suspends nor resumes.
+func TestResumesCountsResumptions(t *testing.T) {
+	var task *deferred.Task
+	var inside []int
+	gates := []*deferred.Deferred[int]{deferred.New[int](nil), deferred.New[int](nil)}
+	deferred.Run(func(t *deferred.Task) (int, error) {
+		task = t
+		inside = append(inside, t.Resumes())
+		for _, g := range gates {
+			deferred.Await(t, g)
+			inside = append(inside, t.Resumes())
+		}
+		deferred.Await(t, deferred.Succeed(0))
+		inside = append(inside, t.Resumes())
+		return 0, nil
+	})
+	var outside []int
+	for _, g := range gates {
+		outside = append(outside, task.Resumes())
+		g.Callback(0)
+	}
+	outside = append(outside, task.Resumes())
+	if want := []int{0, 1, 2, 2}; !reflect.DeepEqual(inside, want) {
+		t.Errorf("Resumes() inside the function = %v, want %v", inside, want)
+	}
+	if want := []int{0, 1, 2}; !reflect.DeepEqual(outside, want) {
+		t.Errorf("Resumes() while suspended, then after the end = %v, want %v", outside, want)
+	}
+}
+
 // --- nested async functions ---
 
 // nest is three levels of async functions, each awaiting the one below, the

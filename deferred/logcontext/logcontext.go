@@ -197,13 +197,13 @@ func (c *LoggingContext) Finish() {
 	if c.root != c {
 		return
 	}
-	// Note how far each task still running in the request has got, so that
-	// a task that suspends again (and so has resumed after the finish) is
-	// reported when it ends.
+	// Note how often each task still running in the request has resumed,
+	// so that a task that resumes after the finish is reported when it
+	// ends.
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for b := range c.live {
-		b.snap, b.snapped = b.t.Awaits(), true
+		b.snap, b.snapped = b.t.Resumes(), true
 	}
 }
 
@@ -220,7 +220,7 @@ type binding struct {
 	t     *deferred.Task
 	c     *LoggingContext
 	start time.Time
-	// snap is t.Awaits() when the root finished, if snapped; guarded by
+	// snap is t.Resumes() when the root finished, if snapped; guarded by
 	// the root's mu.
 	snap    int
 	snapped bool
@@ -237,8 +237,8 @@ func (c *LoggingContext) enter(t *deferred.Task) *binding {
 				x.live = make(map[*binding]struct{})
 			}
 			x.live[b] = struct{}{}
-			// Started in a finished request: any suspension is a resume
-			// after the finish.
+			// Started in a finished request: any resume is one after the
+			// finish.
 			b.snapped = x.finished.Load()
 		}
 		x.mu.Unlock()
@@ -253,7 +253,7 @@ func (b *binding) exit() {
 	root := c.root
 	root.mu.Lock()
 	delete(root.live, b)
-	resumed := b.snapped && awaits > b.snap
+	resumed := b.snapped && b.t.Resumes() > b.snap
 	root.mu.Unlock()
 	if resumed {
 		c.misuse(Resumed)

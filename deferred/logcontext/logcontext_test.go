@@ -202,6 +202,45 @@ func TestResumeAfterFinishReported(t *testing.T) {
 	wantMisuses(t, ms, "request-1 request-1-bg1 resumed")
 }
 
+// A task that was suspended when its request finished, and that resumes and
+// ends without logging or awaiting again, has resumed in the finished
+// context all the same.
+func TestResumeFromTheLastAwaitAfterFinishReported(t *testing.T) {
+	_, ms := capture(t)
+	work := gate()
+	request := logcontext.Run("request-1", func(t *deferred.Task) (none, error) {
+		logcontext.RunInBackground(t, func(t *deferred.Task) (none, error) {
+			return none{}, await(t, work)
+		})
+		return none{}, nil // fire and forget
+	})
+	result(t, request)
+	wantMisuses(t, ms)
+	work.Callback(none{})
+	wantMisuses(t, ms, "request-1 request-1-bg1 resumed")
+}
+
+// A task that is running when its request finishes (here it cancels the
+// request itself) and ends without suspending again has not resumed after
+// the finish: nothing is reported.
+func TestRunningThroughTheFinishIsNoResume(t *testing.T) {
+	_, ms := capture(t)
+	work := gate()
+	var request *deferred.Deferred[none]
+	request = logcontext.Run("request-1", func(t *deferred.Task) (none, error) {
+		logcontext.RunInBackground(t, func(t *deferred.Task) (none, error) {
+			err := await(t, work)
+			request.CancelWithReason("the background work gave up")
+			return none{}, err
+		})
+		return none{}, await(t, gate())
+	})
+	work.Callback(none{})
+	_, err := result(t, request)
+	wantCancelled(t, err)
+	wantMisuses(t, ms)
+}
+
 func TestUseOfFinishedContext(t *testing.T) {
 	tests := []struct {
 		name string

@@ -16,11 +16,12 @@ const (
 	// Started: work was started in the context (RunInBackground from a
 	// task running in it, or RunIn with it).
 	Started
-	// Resumed: a task running in the context went on after its request
-	// finished. The runtime does not announce resumptions, so this is seen
-	// when the task ends, if it suspended in an Await after the finish; a
-	// task that resumes from its last Await and ends without logging is not
-	// seen.
+	// Resumed: a task running in the context resumed from an Await after
+	// its request finished. The runtime does not announce resumptions, so
+	// this is seen when the task ends (deferred.Task.Resumes tells whether
+	// it resumed since the finish); a task that stays suspended forever is
+	// never seen, and one that was running when the request finished is
+	// not reported for going on until its next Await.
 	Resumed
 )
 
