@@ -228,6 +228,23 @@ func (d *Deferred[T]) AddDeferredCallback(cb func(T) *Deferred[T]) *Deferred[T] 
 	return d.add(stage[T]{kind: stageChained, x: chained[T]{cb: cb}})
 }
 
+// MarkHandled adds a stage that marks the failure d has at that point of
+// its chain, if any, as handled, and changes nothing else: the error stays
+// d's result, for the next stages, Result and Await. Use it where the
+// failure has been dealt with in another way, typically logged, and d may
+// be dropped without an "unhandled error" report, while whoever waits on
+// d still gets the error. A failure of a later stage is unhandled again.
+// It returns d.
+//
+// Twisted has no counterpart: there, an errback that logs a failure
+// returns None and so replaces it, which a Deferred[T] whose callers must
+// see the error cannot do. MarkHandled is not a way to ignore failures:
+// only mark one handled once something has reported it.
+func (d *Deferred[T]) MarkHandled() *Deferred[T] {
+	d.observe(discard[T]{})
+	return d
+}
+
 // observe adds a stage that reads d's result where it stands in the chain
 // and leaves it unchanged; an error read this way counts as handled. This is
 // how wrappers (Await, Then, Gather, ...) read d without consuming it.

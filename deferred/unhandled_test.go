@@ -72,6 +72,47 @@ var unhandledCases = []struct {
 		d.AddBoth(func(int, error) (int, error) { return 1, nil })
 		d.Errback(err)
 	}},
+	{"marked handled before it fails", false, func(err error) {
+		deferred.New[int](nil).MarkHandled().Errback(err)
+	}},
+	{"marked handled after it failed", false, func(err error) { deferred.Fail[int](err).MarkHandled() }},
+	{"marked handled, then a later stage fails", true, func(err error) {
+		d := deferred.New[int](nil).MarkHandled()
+		d.AddCallback(func(int) (int, error) { return 0, err })
+		d.Callback(1)
+	}},
+	{"marked handled, then an errback passes it on", true, func(err error) {
+		deferred.Fail[int](err).MarkHandled().AddErrback(func(err error) (int, error) { return 0, err })
+	}},
+}
+
+// MarkHandled changes nothing but the unhandled-failure report: the
+// failure stays d's result, for Result, the next stages and Await.
+func TestMarkHandledKeepsTheFailure(t *testing.T) {
+	d := deferred.New[int](nil)
+	if got := d.MarkHandled(); got != d {
+		t.Fatal("MarkHandled did not return d")
+	}
+	d.Errback(errBoom)
+	if err := mustFail(t, d); err != errBoom {
+		t.Fatalf("d holds %v after MarkHandled, want %v", err, errBoom)
+	}
+	r := deferred.Run(func(t *deferred.Task) (error, error) {
+		_, err := deferred.Await(t, d)
+		return err, nil
+	})
+	if err := mustSucceed(t, r); err != errBoom {
+		t.Fatalf("Await returned %v, want %v", err, errBoom)
+	}
+	var seen error
+	d.AddErrback(func(err error) (int, error) { seen = err; return 0, nil })
+	if seen != errBoom {
+		t.Fatalf("the next errback saw %v, want %v", seen, errBoom)
+	}
+	s := deferred.Succeed(7).MarkHandled()
+	if v := mustSucceed(t, s); v != 7 {
+		t.Fatalf("a marked success holds %d, want 7", v)
+	}
 }
 
 func TestUnhandledFailures(t *testing.T) {

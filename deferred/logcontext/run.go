@@ -101,8 +101,5 @@ func RunAsBackgroundProcess[T any](name string, f func(*deferred.Task) (T, error
 		}()
 		return f(t)
 	})
-	// Observing with consumeErrors is the runtime's way of handling d's
-	// failure where it stands in the chain: it has been logged.
-	deferred.NewObservable(d, true)
-	return d
+	return d.MarkHandled() // the failure has been logged
 }
