@@ -362,6 +362,9 @@ func TestSARIF(t *testing.T) {
 		if want := "https://github.com/cancelcheck/cancelcheck/blob/main/docs/rules/" + rule.ID + ".md"; rule.HelpURI != want {
 			t.Errorf("rule %s: helpUri %q, want %q", rule.ID, rule.HelpURI, want)
 		}
+		if _, err := os.Stat(filepath.Join(fixture.Root(t), "docs", "rules", rule.ID+".md")); err != nil {
+			t.Errorf("rule %s: its helpUri names a page this checkout does not have: %v", rule.ID, err)
+		}
 	}
 	if want := []string{"swallowedcancel", "firsterror", "shareddeferred", "logcontextleak"}; !slices.Equal(rules, want) {
 		t.Errorf("rules %v, want %v", rules, want)
