@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -687,6 +688,86 @@ func TestChainFailures(t *testing.T) {
 			}
 			handle(r)
 			handle(tt.d)
+		})
+	}
+}
+
+// --- stack depth ---
+
+// stackDepth is the number of frames on the calling goroutine's stack (up
+// to 1<<16, far more than any test here reaches when it works).
+func stackDepth() int {
+	return runtime.Callers(0, make([]uintptr, 1<<16))
+}
+
+// Twisted's test_boundedStackDepth: top waits on a chain of n Deferreds,
+// each waiting on the next, the last on one that fires last. When it fires,
+// the result travels up the chain to top's callback, which must run at the
+// same stack depth whatever n: the chain is walked by a loop, not by nested
+// calls. Each case builds the chain with one of the ways to wait on a
+// Deferred, fires everything but the last, and returns top and the last.
+func TestChainedDeferredsResumeAtOneStackDepth(t *testing.T) {
+	builders := []struct {
+		name  string
+		build func(n int) (top, last *deferred.Deferred[int])
+	}{
+		{"AddDeferredCallback", func(n int) (top, last *deferred.Deferred[int]) {
+			top, last = deferred.New[int](nil), deferred.New[int](nil)
+			inners := make([]*deferred.Deferred[int], n)
+			for i := range inners {
+				inners[i] = deferred.New[int](nil)
+			}
+			top.AddDeferredCallback(func(int) *deferred.Deferred[int] { return inners[n-1] })
+			for i := n - 1; i > 0; i-- {
+				next := inners[i-1]
+				inners[i].AddDeferredCallback(func(int) *deferred.Deferred[int] { return next })
+			}
+			inners[0].AddDeferredCallback(func(int) *deferred.Deferred[int] { return last })
+			top.Callback(0)
+			for _, d := range inners {
+				d.Callback(0)
+			}
+			return top, last
+		}},
+		{"Chain", func(n int) (top, last *deferred.Deferred[int]) {
+			last = deferred.New[int](nil)
+			top = last
+			for range n + 1 {
+				next := top
+				top = deferred.Chain(deferred.Succeed(0), func(int) *deferred.Deferred[int] { return next })
+			}
+			return top, last
+		}},
+		{"StopCancellation", func(n int) (top, last *deferred.Deferred[int]) {
+			last = deferred.New[int](nil)
+			top = last
+			for range n + 1 {
+				top = deferred.StopCancellation(top)
+			}
+			return top, last
+		}},
+	}
+	for _, b := range builders {
+		t.Run(b.name, func(t *testing.T) {
+			depthAt := func(n int) int {
+				top, last := b.build(n)
+				depth := 0
+				top.AddCallback(func(v int) (int, error) { depth = stackDepth(); return v, nil })
+				if depth != 0 {
+					t.Fatalf("n=%d: top's callback ran before the last Deferred fired", n)
+				}
+				last.Callback(7)
+				if got := mustSucceed(t, top); got != 7 {
+					t.Fatalf("n=%d: top got %d, want the last one's 7", n, got)
+				}
+				return depth
+			}
+			one := depthAt(1)
+			for _, n := range []int{2, 10, 10000} {
+				if d := depthAt(n); d != one {
+					t.Errorf("top's callback ran at a stack depth of %d frames for a chain of %d, %d for a chain of 1", d, n, one)
+				}
+			}
 		})
 	}
 }

@@ -79,6 +79,10 @@ const (
 	stageChained                    // x is a chained[T]: hands back a Deferred
 	stageObserve                    // x is an observer[T]; the result stays
 	stagePeek                       // like stageObserve, without handling errors
+	// The stages that hand the result on to another Deferred, whose chain
+	// then runs (see trampoline); like stageObserve, they handle an error.
+	stageUnpause // x is the *Deferred[T] whose chain is paused on this one
+	stagePassOn  // x is a bound *Deferred[T] that this one's result fires
 )
 
 // A stage is one link of the chain. The common kinds keep their functions in
@@ -280,6 +284,15 @@ func (d *Deferred[T]) peek(o observer[T]) {
 	d.add(stage[T]{kind: stagePeek, x: o})
 }
 
+// passTo makes d's result, where it stands in the chain, fire r (unless r
+// has fired), as observing d with r.resolve would; an error passed on
+// counts as handled on d. Unlike an observer, it does not run r's chain
+// inside d's: a chain of Deferreds each passing its result on to the next
+// runs at one stack depth (see trampoline).
+func (d *Deferred[T]) passTo(r *Deferred[T]) {
+	d.add(stage[T]{kind: stagePassOn, x: r})
+}
+
 func (d *Deferred[T]) add(s stage[T]) *Deferred[T] {
 	d.mu.Lock()
 	if d.flags&flagHasFirst == 0 && (d.more == nil || d.more.empty()) {
@@ -350,6 +363,19 @@ func (d *Deferred[T]) runLocked() {
 		return
 	}
 	d.flags |= flagRunning
+	if next := d.runStagesLocked(); next != nil {
+		trampoline(d, next)
+	}
+}
+
+// runStagesLocked runs d's pending stages, starting from the result stored
+// in d. It is called with d.mu held and flagRunning set, and releases d.mu.
+// It returns nil once d's run is over: the chain has run to its end, or it
+// is paused on another Deferred. It returns another Deferred when a stage
+// has handed d's result on to it (stageUnpause, stagePassOn) and that one's
+// chain is to run now: the caller runs it first, then resumes d, which
+// stays running meanwhile, with its result stored.
+func (d *Deferred[T]) runStagesLocked() runner {
 	v, err := d.value, d.err
 	handled := d.flags&flagHandled != 0
 	for {
@@ -376,6 +402,16 @@ func (d *Deferred[T]) runLocked() {
 			if err != nil && s.kind == stageObserve {
 				handled = true
 			}
+		case stageUnpause, stagePassOn:
+			if err != nil {
+				handled = true
+			}
+			if target := s.x.(*Deferred[T]); target.take(v, err, s.kind == stageUnpause) {
+				d.mu.Lock()
+				d.storeLocked(v, err, handled)
+				d.mu.Unlock()
+				return target
+			}
 		case stageChained:
 			c := s.x.(chained[T])
 			if err == nil && c.cb != nil {
@@ -397,12 +433,12 @@ func (d *Deferred[T]) runLocked() {
 			d.flags |= flagPaused
 			d.waitingOn = next
 			d.mu.Unlock()
-			next.observe(unpauser[T]{d})
+			next.add(stage[T]{kind: stageUnpause, x: d})
 			d.mu.Lock()
 			if d.flags&flagPaused != 0 {
-				// unpause will run the rest of the chain when next fires.
-				// Until then d's result is next, not a failure: a failure
-				// d had before is not unhandled any more.
+				// next's unpause stage will run the rest of the chain when
+				// next fires. Until then d's result is next, not a failure:
+				// a failure d had before is not unhandled any more.
 				d.flags &^= flagRunning
 				f := d.failure
 				d.failure = nil
@@ -410,36 +446,93 @@ func (d *Deferred[T]) runLocked() {
 				if f != nil {
 					f.stop()
 				}
-				return
+				return nil
 			}
-			// next had fired already: unpause stored its result.
+			// next had fired already: its unpause stage stored its result.
 			v, err, handled = d.value, d.err, false
 		}
 	}
-	d.value, d.err = v, err
+	d.storeLocked(v, err, handled)
 	d.flags &^= flagRunning
+	if d.err != nil || d.failure != nil {
+		d.trackLocked()
+	}
+	d.mu.Unlock()
+	return nil
+}
+
+// storeLocked stores the result of d's chain where the chain stands.
+func (d *Deferred[T]) storeLocked(v T, err error, handled bool) {
+	d.value, d.err = v, err
 	if handled {
 		d.flags |= flagHandled
 	} else {
 		d.flags &^= flagHandled
 	}
-	if d.err != nil || d.failure != nil {
-		d.trackLocked()
-	}
-	d.mu.Unlock()
 }
 
-// unpauser continues d's chain with the result of the Deferred it was
-// paused on.
-type unpauser[T any] struct{ d *Deferred[T] }
-
-func (u unpauser[T]) fired(v T, err error) {
-	d := u.d
+// take gives d a result that another Deferred's stage hands on: that of the
+// Deferred d's chain is paused on (unpause), or the source of a bound d
+// (stagePassOn), which fires d unless d has fired already. It reports
+// whether d's chain is to run now, by the caller: d is then marked running.
+// It is not when the loop that paused d's chain is still running (it reads
+// the result stored here), or when a passed-on result comes too late.
+func (d *Deferred[T]) take(v T, err error, unpause bool) bool {
 	d.mu.Lock()
-	d.flags &^= flagPaused | flagHandled
+	defer d.mu.Unlock()
+	if unpause {
+		d.flags &^= flagPaused | flagHandled
+	} else {
+		if d.flags&flagFired != 0 {
+			return false
+		}
+		if err != nil {
+			var zero T
+			v = zero
+		}
+		d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
+	}
 	d.waitingOn = nil
 	d.value, d.err = v, err
-	d.runLocked() // returns at once if the pausing loop is still running
+	if d.flags&flagRunning != 0 {
+		return false
+	}
+	d.flags |= flagRunning
+	return true
+}
+
+// resume goes on with d's run, which a stage left to run another
+// Deferred's chain first.
+func (d *Deferred[T]) resume() runner {
+	d.mu.Lock()
+	return d.runStagesLocked()
+}
+
+// A runner is a Deferred whose run a trampoline goes on with.
+type runner interface {
+	resume() runner
+}
+
+// trampoline runs, after first's stages that have run, the chain of next,
+// and of the Deferreds their stages hand results on to, depth first, and
+// the rest of each chain after the chains it handed a result on to: the
+// order of nested calls, by a loop, as Twisted's _runCallbacks walks its
+// chain of Deferreds. A chain of Deferreds each waiting on the next (a
+// callback that hands back a Deferred whose callback hands back another,
+// or Chain, or StopCancellation, nested) thus resumes at one stack depth
+// however long it is.
+func trampoline(first, next runner) {
+	var buf [8]runner
+	stack := append(buf[:0], first, next)
+	for len(stack) > 0 {
+		top := len(stack) - 1
+		if r := stack[top].resume(); r != nil {
+			stack = append(stack, r)
+		} else {
+			stack[top] = nil
+			stack = stack[:top]
+		}
+	}
 }
 
 // Cancel cancels d (Twisted's Deferred.cancel). On an unfired Deferred it

@@ -42,15 +42,10 @@ func Chain[T, U any](d *Deferred[T], f func(T) *Deferred[U]) *Deferred[U] {
 			return
 		}
 		r.waitOn(next)
-		next.observe(passOn[U]{r})
+		next.passTo(r)
 	}))
 	return r
 }
-
-// passOn fires d with the result of the Deferred it observes.
-type passOn[T any] struct{ d *Deferred[T] }
-
-func (p passOn[T]) fired(v T, err error) { p.d.resolve(v, err) }
 
 // StopCancellation returns a Deferred with d's result that shields d from
 // cancellation (Synapse's stop_cancellation): cancelling the returned
@@ -58,7 +53,7 @@ func (p passOn[T]) fired(v T, err error) { p.d.resolve(v, err) }
 // that other waiters of d are not affected. d's result is then dropped.
 func StopCancellation[T any](d *Deferred[T]) *Deferred[T] {
 	r := New[T](nil)
-	d.observe(passOn[T]{r})
+	d.passTo(r)
 	return r
 }
 
