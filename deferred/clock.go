@@ -67,7 +67,7 @@ func DeferLater[T any](clock Clock, delay time.Duration, f func() (T, error)) *D
 		if !l.start() {
 			return
 		}
-		d.resolve(callStage1(func(struct{}) (T, error) { return f() }, struct{}{}))
+		d.resolve(callStage1(nil, func(struct{}) (T, error) { return f() }, struct{}{}))
 	})
 	// No one can cancel d before it is returned, so the canceller always
 	// finds the timer.

@@ -25,6 +25,15 @@ import (
 // Deferred is a result that will arrive later, with the chain of callbacks
 // that process it. Create one with New, Succeed or Fail, or get one from Run,
 // Then, Gather and the other combinators. The zero Deferred is not usable.
+//
+// A callback, an errback, or the function of Then or Chain, that exits its
+// goroutine with runtime.Goexit (t.FailNow in a test, say) instead of
+// returning fails its stage with ErrGoexit. Nothing more runs on the
+// exiting goroutine, and the Deferreds it was running are left for the
+// next one: they are not left running, their results can be read, and the
+// stages after the one that exited run when a stage is next added (or,
+// for a Deferred waiting on another, when that one hands it a result). See
+// Run for an async function that exits.
 type Deferred[T any] struct {
 	mu    sync.Mutex
 	flags uint16
@@ -375,6 +384,10 @@ func (d *Deferred[T]) runLocked() {
 // has handed d's result on to it (stageUnpause, stagePassOn) and that one's
 // chain is to run now: the caller runs it first, then resumes d, which
 // stays running meanwhile, with its result stored.
+//
+// The functions that run code from outside the chain (callStage1,
+// callBoth, callChained, callObserver, pauseOn) end d's run if the
+// goroutine exits in that code (runtime.Goexit): see exitedInStage.
 func (d *Deferred[T]) runStagesLocked() runner {
 	v, err := d.value, d.err
 	handled := d.flags&flagHandled != 0
@@ -388,20 +401,20 @@ func (d *Deferred[T]) runStagesLocked() runner {
 		switch s.kind {
 		case stageCallbacks:
 			if err == nil && s.cb != nil {
-				v, err = callStage1(s.cb, v)
+				v, err = callStage1(d, s.cb, v)
 				handled = false
 			} else if err != nil && s.eb != nil {
-				v, err = callStage1(s.eb, err)
+				v, err = callStage1(d, s.eb, err)
 				handled = false
 			}
 		case stageBoth:
-			v, err = callBoth(s.x.(func(T, error) (T, error)), v, err)
+			v, err = callBoth(d, s.x.(func(T, error) (T, error)), v, err)
 			handled = false
 		case stageObserve, stagePeek:
-			s.x.(observer[T]).fired(v, err)
 			if err != nil && s.kind == stageObserve {
 				handled = true
 			}
+			d.callObserver(s.x.(observer[T]), v, err, handled)
 		case stageUnpause, stagePassOn:
 			if err != nil {
 				handled = true
@@ -415,9 +428,9 @@ func (d *Deferred[T]) runStagesLocked() runner {
 		case stageChained:
 			c := s.x.(chained[T])
 			if err == nil && c.cb != nil {
-				next, err = callChained(c.cb, v)
+				next, err = callChained(d, c.cb, v)
 			} else if err != nil && c.eb != nil {
-				next, err = callChained(c.eb, err)
+				next, err = callChained(d, c.eb, err)
 			} else {
 				break
 			}
@@ -433,19 +446,11 @@ func (d *Deferred[T]) runStagesLocked() runner {
 			d.flags |= flagPaused
 			d.waitingOn = next
 			d.mu.Unlock()
-			next.add(stage[T]{kind: stageUnpause, x: d})
+			d.pauseOn(next)
 			d.mu.Lock()
 			if d.flags&flagPaused != 0 {
-				// next's unpause stage will run the rest of the chain when
-				// next fires. Until then d's result is next, not a failure:
-				// a failure d had before is not unhandled any more.
 				d.flags &^= flagRunning
-				f := d.failure
-				d.failure = nil
-				d.mu.Unlock()
-				if f != nil {
-					f.stop()
-				}
+				d.pausedLocked()
 				return nil
 			}
 			// next had fired already: its unpause stage stored its result.
@@ -453,12 +458,119 @@ func (d *Deferred[T]) runStagesLocked() runner {
 		}
 	}
 	d.storeLocked(v, err, handled)
+	d.endRunLocked()
+	return nil
+}
+
+// pauseOn adds to next the stage that unpauses d's chain with next's
+// result; if next has fired, the stage runs now, with next's pending
+// stages.
+func (d *Deferred[T]) pauseOn(next *Deferred[T]) {
+	returned := false
+	defer func() {
+		if !returned {
+			d.exitedWhilePausing()
+		}
+	}()
+	next.add(stage[T]{kind: stageUnpause, x: d})
+	returned = true
+}
+
+// callObserver calls the observer of a stage of d's chain; handled is
+// whether the result it reads is handled once read.
+func (d *Deferred[T]) callObserver(o observer[T], v T, err error, handled bool) {
+	returned := false
+	defer func() {
+		if !returned {
+			d.exitedInObserver(v, err, handled)
+		}
+	}()
+	o.fired(v, err)
+	returned = true
+}
+
+// pausedLocked ends d's run once its chain is paused: the unpause stage of
+// the Deferred it waits on will run the rest when that one fires. Until
+// then d's result is that Deferred, not a failure: a failure d had before
+// is not unhandled any more. d.mu is held, and released.
+func (d *Deferred[T]) pausedLocked() {
+	f := d.failure
+	d.failure = nil
+	d.mu.Unlock()
+	if f != nil {
+		f.stop()
+	}
+}
+
+// endRunLocked ends d's run with the result stored in d, tracking it if it
+// is an unhandled failure. d.mu is held, and released.
+func (d *Deferred[T]) endRunLocked() {
 	d.flags &^= flagRunning
 	if d.err != nil || d.failure != nil {
 		d.trackLocked()
 	}
 	d.mu.Unlock()
-	return nil
+}
+
+// When the goroutine running d's chain exits (runtime.Goexit, t.FailNow in
+// a test) in code that a stage calls, these end d's run: no more of the
+// chain runs on that goroutine, and d is left for the next one. The stages
+// after run when a stage is next added to d (or, while d is paused, when
+// what it waits on hands it a result).
+
+// exitedInStage: a callback, errback or chained callback exited. Its stage
+// fails with ErrGoexit.
+func (d *Deferred[T]) exitedInStage() {
+	var zero T
+	d.mu.Lock()
+	d.storeLocked(zero, ErrGoexit, false)
+	d.endRunLocked()
+}
+
+// exitedInObserver: an observer exited (an async function that d resumed,
+// or a wrapper's function). The result it read stays, read.
+func (d *Deferred[T]) exitedInObserver(v T, err error, handled bool) {
+	d.mu.Lock()
+	d.storeLocked(v, err, handled)
+	d.endRunLocked()
+}
+
+// exitedWhilePausing: code run by the Deferred d's chain is pausing on
+// exited. d stays paused on it, or keeps the result its unpause stage
+// handed over.
+func (d *Deferred[T]) exitedWhilePausing() {
+	d.mu.Lock()
+	if d.flags&flagPaused != 0 {
+		d.flags &^= flagRunning
+		d.pausedLocked()
+		return
+	}
+	d.flags &^= flagHandled
+	d.endRunLocked()
+}
+
+// stop ends, where it stands, the run of d that a stage left to run another
+// Deferred's chain first, when the goroutine exits in that chain: d's
+// result is stored already, and the rest of its chain runs when a stage is
+// next added.
+func (d *Deferred[T]) stop() {
+	d.mu.Lock()
+	d.endRunLocked()
+}
+
+// settle fires d for the runtime without running its chain, unless d has
+// fired already: the goroutine is exiting (runtime.Goexit), and d's stages
+// run when a stage is next added to it.
+func (d *Deferred[T]) settle(v T, err error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.flags&flagFired != 0 {
+		return
+	}
+	d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
+	d.waitingOn = nil
+	d.value, d.err = v, err
+	d.trackLocked()
 }
 
 // storeLocked stores the result of d's chain where the chain stands.
@@ -511,6 +623,7 @@ func (d *Deferred[T]) resume() runner {
 // A runner is a Deferred whose run a trampoline goes on with.
 type runner interface {
 	resume() runner
+	stop()
 }
 
 // trampoline runs, after first's stages that have run, the chain of next,
@@ -521,11 +634,21 @@ type runner interface {
 // callback that hands back a Deferred whose callback hands back another,
 // or Chain, or StopCancellation, nested) thus resumes at one stack depth
 // however long it is.
+//
+// If the goroutine exits (runtime.Goexit) in a chain, the Deferreds that
+// wait below it, their results stored, stop where they stand.
 func trampoline(first, next runner) {
 	var buf [8]runner
 	stack := append(buf[:0], first, next)
-	for len(stack) > 0 {
-		top := len(stack) - 1
+	top := len(stack) - 1 // the one running: it ends its own run if the goroutine exits
+	defer func() {
+		if top >= 0 {
+			for _, r := range stack[:top] {
+				r.stop()
+			}
+		}
+	}()
+	for ; top >= 0; top = len(stack) - 1 {
 		if r := stack[top].resume(); r != nil {
 			stack = append(stack, r)
 		} else {
@@ -662,14 +785,22 @@ func recovered(p any) error {
 // error, whatever value the user's function returned with it, so that the
 // next AddBoth, Result and Await see the zero T.
 
-func callStage1[A, T any](f func(A) (T, error), a A) (v T, err error) {
+// The chain's callers below take the Deferred d whose stage they run, nil
+// for a wrapper's function: if the function exits the goroutine
+// (runtime.Goexit) instead of returning, d's stage fails (exitedInStage).
+
+func callStage1[A, T any](d *Deferred[T], f func(A) (T, error), a A) (v T, err error) {
+	returned := false
 	defer func() {
 		if p := recover(); p != nil {
 			var zero T
 			v, err = zero, recovered(p)
+		} else if !returned && d != nil {
+			d.exitedInStage()
 		}
 	}()
 	v, err = f(a)
+	returned = true
 	if err != nil {
 		var zero T
 		v = zero
@@ -677,14 +808,18 @@ func callStage1[A, T any](f func(A) (T, error), a A) (v T, err error) {
 	return v, err
 }
 
-func callBoth[T any](f func(T, error) (T, error), v T, err error) (rv T, rerr error) {
+func callBoth[T any](d *Deferred[T], f func(T, error) (T, error), v T, err error) (rv T, rerr error) {
+	returned := false
 	defer func() {
 		if p := recover(); p != nil {
 			var zero T
 			rv, rerr = zero, recovered(p)
+		} else if !returned {
+			d.exitedInStage()
 		}
 	}()
 	rv, rerr = f(v, err)
+	returned = true
 	if rerr != nil {
 		var zero T
 		rv = zero
@@ -692,13 +827,17 @@ func callBoth[T any](f func(T, error) (T, error), v T, err error) (rv T, rerr er
 	return rv, rerr
 }
 
-func callChained[A, T any](f func(A) *Deferred[T], a A) (next *Deferred[T], err error) {
+func callChained[A, T any](d *Deferred[T], f func(A) *Deferred[T], a A) (next *Deferred[T], err error) {
+	returned := false
 	defer func() {
 		if p := recover(); p != nil {
 			next, err = nil, recovered(p)
+		} else if !returned && d != nil {
+			d.exitedInStage()
 		}
 	}()
 	next = f(a)
+	returned = true
 	if next == nil {
 		return nil, errNilDeferred
 	}

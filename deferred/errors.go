@@ -10,6 +10,12 @@ import (
 // deeply it is wrapped (with %w, errors.Join or *FirstError).
 var ErrCancelled = errors.New("deferred: cancelled")
 
+// ErrGoexit is the failure of a callback, errback or async function that
+// called runtime.Goexit (t.FailNow in a test, say) instead of returning:
+// its goroutine exits, and the Deferred it was producing a result for fails
+// with ErrGoexit. See Deferred and Run for what runs then, and where.
+var ErrGoexit = errors.New("deferred: runtime.Goexit in a callback or an async function")
+
 // ErrAlreadyCalled is what firing a fired Deferred panics with (wrapped in
 // an error that names the Deferred's type): a Deferred has exactly one
 // result.

@@ -56,7 +56,9 @@ func (l *Lock) dequeue(d *Deferred[*Lock]) {
 // A Release made while a hand-over is running (typically by the new
 // holder's own callbacks) returns at once, and the hand-over passes the
 // lock on as soon as those callbacks return: however many waiters release
-// in their callbacks, the stack does not grow with them.
+// in their callbacks, the stack does not grow with them. If a waiter's
+// callbacks exit the goroutine (runtime.Goexit), it holds the lock; if it
+// released it first, the next waiters get it on a new goroutine.
 func (l *Lock) Release() {
 	l.mu.Lock()
 	if !l.locked || l.released {
@@ -78,7 +80,7 @@ func (l *Lock) Release() {
 		l.waiters[0] = nil
 		l.waiters = l.waiters[1:]
 		l.mu.Unlock()
-		took := d.resolve(l, nil)
+		took := l.handTo(d)
 		l.mu.Lock()
 		if took && !l.released {
 			break // d holds the lock
@@ -89,6 +91,29 @@ func (l *Lock) Release() {
 	}
 	l.handing = false
 	l.mu.Unlock()
+}
+
+// handTo gives l to the waiter d, whose callbacks run now, and reports
+// whether d took it. If the goroutine exits in d's callbacks
+// (runtime.Goexit), d holds l and the hand-over ends there; if d released
+// l first, a new goroutine passes it on.
+func (l *Lock) handTo(d *Deferred[*Lock]) bool {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		l.mu.Lock()
+		released := l.released
+		l.handing, l.released = false, false
+		l.mu.Unlock()
+		if released {
+			go l.Release()
+		}
+	}()
+	took := d.resolve(l, nil)
+	returned = true
+	return took
 }
 
 // Locked reports whether l is held.

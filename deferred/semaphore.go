@@ -74,7 +74,9 @@ func (s *Semaphore) dequeue(d *Deferred[*Semaphore]) {
 // A Release made while a hand-over is running (typically by the new
 // holder's own callbacks) returns at once, and the hand-over passes the
 // token on as soon as those callbacks return: however many waiters release
-// in their callbacks, the stack does not grow with them.
+// in their callbacks, the stack does not grow with them. If a waiter's
+// callbacks exit the goroutine (runtime.Goexit), it holds its token, and
+// the tokens released meanwhile go to the next waiters on a new goroutine.
 func (s *Semaphore) Release() {
 	s.mu.Lock()
 	if s.tokens+s.released >= s.limit {
@@ -98,7 +100,7 @@ func (s *Semaphore) Release() {
 		s.waiters = s.waiters[1:]
 		s.released-- // the token is d's while its callbacks run
 		s.mu.Unlock()
-		took := d.resolve(s, nil)
+		took := s.handTo(d)
 		s.mu.Lock()
 		if !took {
 			// d was cancelled after it left the queue: the token is still
@@ -108,6 +110,33 @@ func (s *Semaphore) Release() {
 	}
 	s.handing = false
 	s.mu.Unlock()
+}
+
+// handTo gives a token to the waiter d, whose callbacks run now, and
+// reports whether d took it. If the goroutine exits in d's callbacks
+// (runtime.Goexit), d holds the token and the hand-over ends there; the
+// tokens released meanwhile are passed on by a new goroutine.
+func (s *Semaphore) handTo(d *Deferred[*Semaphore]) bool {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		s.mu.Lock()
+		released := s.released
+		s.handing, s.released = false, 0
+		s.mu.Unlock()
+		if released > 0 {
+			go func() {
+				for range released {
+					s.Release()
+				}
+			}()
+		}
+	}()
+	took := d.resolve(s, nil)
+	returned = true
+	return took
 }
 
 // Tokens reports how many tokens are free.
@@ -134,7 +163,7 @@ func WithSemaphore[T any](s *Semaphore, f func() *Deferred[T]) *Deferred[T] {
 // runHolding calls f, which holds a resource, and calls release once the
 // Deferred f hands back has fired, or at once if f panics.
 func runHolding[T any](f func() *Deferred[T], release func()) *Deferred[T] {
-	d, err := callChained(func(struct{}) *Deferred[T] { return f() }, struct{}{})
+	d, err := callChained(nil, func(struct{}) *Deferred[T] { return f() }, struct{}{})
 	if err != nil {
 		release()
 		return Fail[T](err)

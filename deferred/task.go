@@ -65,6 +65,14 @@ const (
 // While f is suspended, its coroutine holds a goroutine: a Deferred that f
 // awaits and that never fires keeps it forever, as a Python coroutine stays
 // suspended forever on a Deferred that never fires.
+//
+// If f exits its goroutine with runtime.Goexit (t.FailNow in a test, say),
+// the goroutine that started or resumed it (the caller of Run, or of the
+// Callback that f awaited) exits too, as iter.Pull passes a Goexit on: a
+// test whose goroutine drives f ends as t.FailNow ends it. The Task is
+// done (a Cancel finds nothing to cancel), its Context is cancelled, and
+// the Deferred fails with ErrGoexit, but its stages run only when a stage
+// is next added to it, not on the exiting goroutines.
 func Run[T any](f func(t *Task) (T, error)) *Deferred[T] {
 	return run(context.Background(), f)
 }
@@ -130,13 +138,39 @@ func newRun[T any](ctx context.Context, f func(t *Task) (T, error)) *running[T] 
 
 // run runs f on the coroutine, turning a panic into a *PanicError.
 func (r *running[T]) run() {
+	returned := false
 	defer func() {
 		if p := recover(); p != nil {
 			var zero T
 			r.value, r.err = zero, recovered(p)
+		} else if !returned {
+			r.exited()
 		}
 	}()
 	r.value, r.err = r.f(&r.t)
+	returned = true
+}
+
+// exited ends the Task whose function called runtime.Goexit (t.FailNow in
+// a test, say). It runs on the coroutine, whose goroutine is exiting, while
+// the driver waits in resume, before iter.Pull passes the Goexit on to the
+// driver: the goroutine that started or resumed the function exits too.
+// The Task is done and its coroutine is not reused; its context is
+// cancelled, and the Run Deferred fails with ErrGoexit without running its
+// chain: its stages run when a stage is next added to it, not on an
+// exiting goroutine.
+func (r *running[T]) exited() {
+	t := &r.t
+	t.mu.Lock()
+	t.state, t.waiting, t.co = taskDone, nil, nil
+	stopCtx := t.stopCtx
+	t.mu.Unlock()
+	t.owner, r.f = nil, nil
+	if stopCtx != nil {
+		stopCtx(ErrGoexit)
+	}
+	var zero T
+	r.d.settle(zero, ErrGoexit)
 }
 
 func (r *running[T]) finish() {

@@ -14,9 +14,24 @@ func Then[T, U any](d *Deferred[T], f func(T) (U, error)) *Deferred[U] {
 			r.resolve(zero, err)
 			return
 		}
-		r.resolve(callStage1(f, v))
+		exiting := true
+		defer settleIfExiting(r, &exiting)
+		u, err := callStage1(nil, f, v)
+		exiting = false
+		r.resolve(u, err)
 	}))
 	return r
+}
+
+// settleIfExiting fails r with ErrGoexit if *exiting. Deferred around a
+// wrapper's call of its function, it sees the function exit the goroutine
+// (runtime.Goexit) instead of returning: the wrapper's Deferred then fails
+// as a stage that exits does.
+func settleIfExiting[T any](r *Deferred[T], exiting *bool) {
+	if *exiting {
+		var zero T
+		r.settle(zero, ErrGoexit)
+	}
 }
 
 // Chain returns a Deferred that, when d succeeds, calls f with its value and
@@ -35,7 +50,10 @@ func Chain[T, U any](d *Deferred[T], f func(T) *Deferred[U]) *Deferred[U] {
 		r.mu.Lock()
 		r.waitingOn = nil // a cancel from here on waits for next
 		r.mu.Unlock()
-		next, err := callChained(f, v)
+		exiting := true
+		defer settleIfExiting(r, &exiting)
+		next, err := callChained(nil, f, v)
+		exiting = false
 		if err != nil {
 			var zero U
 			r.resolve(zero, err)
