@@ -75,6 +75,21 @@ func BenchmarkChain10(b *testing.B) {
 	}
 }
 
+// BenchmarkChainedDeferred: a callback hands back an unfired Deferred; the
+// chain pauses on it and resumes when it fires.
+func BenchmarkChainedDeferred(b *testing.B) {
+	b.ReportAllocs()
+	measureCPU(b)
+	for b.Loop() {
+		inner := deferred.New[int](nil)
+		d := deferred.New[int](nil)
+		d.AddDeferredCallback(func(int) *deferred.Deferred[int] { return inner })
+		d.Callback(0)
+		inner.Callback(1)
+		sinkDeferred = d
+	}
+}
+
 // BenchmarkRunAwait: an async function that suspends once in Await and is
 // resumed by Callback.
 func BenchmarkRunAwait(b *testing.B) {

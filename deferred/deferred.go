@@ -372,8 +372,12 @@ func (d *Deferred[T]) runLocked() {
 		return
 	}
 	d.flags |= flagRunning
-	if next := d.runStagesLocked(); next != nil {
-		trampoline(d, next)
+	if next, parked := d.runStagesLocked(); next != nil {
+		if parked {
+			trampoline(d, next)
+		} else {
+			trampoline(nil, next)
+		}
 	}
 }
 
@@ -382,13 +386,14 @@ func (d *Deferred[T]) runLocked() {
 // It returns nil once d's run is over: the chain has run to its end, or it
 // is paused on another Deferred. It returns another Deferred when a stage
 // has handed d's result on to it (stageUnpause, stagePassOn) and that one's
-// chain is to run now: the caller runs it first, then resumes d, which
-// stays running meanwhile, with its result stored.
+// chain is to run now, by the caller. If that stage was d's last, d's run
+// is over too (a tail call); if not, d is parked: it stays running, its
+// result stored, and the caller resumes it once the other chain has run.
 //
 // The functions that run code from outside the chain (callStage1,
 // callBoth, callChained, callObserver, pauseOn) end d's run if the
 // goroutine exits in that code (runtime.Goexit): see exitedInStage.
-func (d *Deferred[T]) runStagesLocked() runner {
+func (d *Deferred[T]) runStagesLocked() (next runner, parked bool) {
 	v, err := d.value, d.err
 	handled := d.flags&flagHandled != 0
 	for {
@@ -422,8 +427,12 @@ func (d *Deferred[T]) runStagesLocked() runner {
 			if target := s.x.(*Deferred[T]); target.take(v, err, s.kind == stageUnpause) {
 				d.mu.Lock()
 				d.storeLocked(v, err, handled)
+				if d.flags&flagHasFirst == 0 && (d.more == nil || d.more.empty()) {
+					d.endRunLocked()
+					return target, false
+				}
 				d.mu.Unlock()
-				return target
+				return target, true
 			}
 		case stageChained:
 			c := s.x.(chained[T])
@@ -451,7 +460,7 @@ func (d *Deferred[T]) runStagesLocked() runner {
 			if d.flags&flagPaused != 0 {
 				d.flags &^= flagRunning
 				d.pausedLocked()
-				return nil
+				return nil, false
 			}
 			// next had fired already: its unpause stage stored its result.
 			v, err, handled = d.value, d.err, false
@@ -459,7 +468,7 @@ func (d *Deferred[T]) runStagesLocked() runner {
 	}
 	d.storeLocked(v, err, handled)
 	d.endRunLocked()
-	return nil
+	return nil, false
 }
 
 // pauseOn adds to next the stage that unpauses d's chain with next's
@@ -613,33 +622,38 @@ func (d *Deferred[T]) take(v T, err error, unpause bool) bool {
 	return true
 }
 
-// resume goes on with d's run, which a stage left to run another
-// Deferred's chain first.
-func (d *Deferred[T]) resume() runner {
+// resume goes on with d's run: the one take started, or one that a stage
+// parked to run another Deferred's chain first.
+func (d *Deferred[T]) resume() (next runner, parked bool) {
 	d.mu.Lock()
 	return d.runStagesLocked()
 }
 
 // A runner is a Deferred whose run a trampoline goes on with.
 type runner interface {
-	resume() runner
+	resume() (next runner, parked bool)
 	stop()
 }
 
-// trampoline runs, after first's stages that have run, the chain of next,
-// and of the Deferreds their stages hand results on to, depth first, and
-// the rest of each chain after the chains it handed a result on to: the
-// order of nested calls, by a loop, as Twisted's _runCallbacks walks its
-// chain of Deferreds. A chain of Deferreds each waiting on the next (a
-// callback that hands back a Deferred whose callback hands back another,
-// or Chain, or StopCancellation, nested) thus resumes at one stack depth
-// however long it is.
+// trampoline runs the chain of next, and of the Deferreds their stages hand
+// results on to, depth first, then the rest of parked's chain (if parked
+// is not nil), and so for each Deferred a stage parks: the order of nested
+// calls, by a loop, as Twisted's _runCallbacks walks its chain of
+// Deferreds. A chain of Deferreds each waiting on the next (a callback that
+// hands back a Deferred whose callback hands back another, or Chain, or
+// StopCancellation, nested) thus resumes at one stack depth however long
+// it is; when the stage that hands a result on is the last of its chain,
+// as it usually is, that chain is over first and nothing is parked.
 //
-// If the goroutine exits (runtime.Goexit) in a chain, the Deferreds that
-// wait below it, their results stored, stop where they stand.
-func trampoline(first, next runner) {
+// If the goroutine exits (runtime.Goexit) in a chain, the parked
+// Deferreds, their results stored, stop where they stand.
+func trampoline(parked, next runner) {
 	var buf [8]runner
-	stack := append(buf[:0], first, next)
+	stack := buf[:0]
+	if parked != nil {
+		stack = append(stack, parked)
+	}
+	stack = append(stack, next)
 	top := len(stack) - 1 // the one running: it ends its own run if the goroutine exits
 	defer func() {
 		if top >= 0 {
@@ -649,11 +663,14 @@ func trampoline(first, next runner) {
 		}
 	}()
 	for ; top >= 0; top = len(stack) - 1 {
-		if r := stack[top].resume(); r != nil {
-			stack = append(stack, r)
-		} else {
+		switch r, park := stack[top].resume(); {
+		case r == nil:
 			stack[top] = nil
 			stack = stack[:top]
+		case park:
+			stack = append(stack, r)
+		default:
+			stack[top] = r
 		}
 	}
 }
