@@ -402,7 +402,7 @@ func (d *Deferred[T]) runStagesLocked() (next runner, parked bool) {
 			break
 		}
 		d.mu.Unlock()
-		var next *Deferred[T]
+		var inner *Deferred[T] // what a chained stage hands back
 		switch s.kind {
 		case stageCallbacks:
 			if err == nil && s.cb != nil {
@@ -437,32 +437,32 @@ func (d *Deferred[T]) runStagesLocked() (next runner, parked bool) {
 		case stageChained:
 			c := s.x.(chained[T])
 			if err == nil && c.cb != nil {
-				next, err = callChained(d, c.cb, v)
+				inner, err = callChained(d, c.cb, v)
 			} else if err != nil && c.eb != nil {
-				next, err = callChained(d, c.eb, err)
+				inner, err = callChained(d, c.eb, err)
 			} else {
 				break
 			}
-			if next == d {
+			if inner == d {
 				// Waiting on itself, d would never fire again.
-				next, err = nil, errCircularChain
+				inner, err = nil, errCircularChain
 			}
 			var zero T
 			v, handled = zero, false
 		}
 		d.mu.Lock()
-		if next != nil {
+		if inner != nil {
 			d.flags |= flagPaused
-			d.waitingOn = next
+			d.waitingOn = inner
 			d.mu.Unlock()
-			d.pauseOn(next)
+			d.pauseOn(inner)
 			d.mu.Lock()
 			if d.flags&flagPaused != 0 {
 				d.flags &^= flagRunning
 				d.pausedLocked()
 				return nil, false
 			}
-			// next had fired already: its unpause stage stored its result.
+			// inner had fired already: its unpause stage stored its result.
 			v, err, handled = d.value, d.err, false
 		}
 	}
@@ -544,9 +544,9 @@ func (d *Deferred[T]) exitedInObserver(v T, err error, handled bool) {
 	d.endRunLocked()
 }
 
-// exitedWhilePausing: code run by the Deferred d's chain is pausing on
-// exited. d stays paused on it, or keeps the result its unpause stage
-// handed over.
+// exitedWhilePausing: a stage of the Deferred d is pausing on exited, run
+// when pauseOn added d's unpause stage to it. d stays paused on it, or
+// keeps the result its unpause stage handed over.
 func (d *Deferred[T]) exitedWhilePausing() {
 	d.mu.Lock()
 	if d.flags&flagPaused != 0 {
@@ -558,10 +558,9 @@ func (d *Deferred[T]) exitedWhilePausing() {
 	d.endRunLocked()
 }
 
-// stop ends, where it stands, the run of d that a stage left to run another
-// Deferred's chain first, when the goroutine exits in that chain: d's
-// result is stored already, and the rest of its chain runs when a stage is
-// next added.
+// stop ends the run of a parked d where it stands, when the goroutine
+// exits in the chain that was to run first: d's result is stored already,
+// and the rest of its chain runs when a stage is next added.
 func (d *Deferred[T]) stop() {
 	d.mu.Lock()
 	d.endRunLocked()
