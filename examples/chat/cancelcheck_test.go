@@ -29,8 +29,7 @@ var want = []struct {
 	gap string
 }{
 	{finding: finding{"shareddeferred", "handlers_bad.go",
-		"Server.GetRoomUnshielded → rooms.Service.RoomUnshielded → rooms.Service.waitForRoomUnshielded → rooms.Service.load"},
-		gap: "a Deferred loaded from s.loading is not taken as shared when a function literal in the loader captures s (load's clean-up callback, d.AddBoth(func…{ delete(s.loading, id) }))"},
+		"Server.GetRoomUnshielded → rooms.Service.RoomUnshielded → rooms.Service.waitForRoomUnshielded → rooms.Service.load"}},
 	{finding: finding{"firsterror", "handlers_bad.go",
 		"Server.GetMembersEqualsCheck → rooms.Service.MembersEqualsCheck"}},
 	{finding: finding{"swallowedcancel", "handlers_bad.go",

@@ -113,6 +113,9 @@ type sharing struct {
 	// loadsOnly: find loads from shared storage only, not stores into it
 	// nor callees' results (the scan for storage that is handed out).
 	loadsOnly bool
+	// reading: the loads of local variables whose storage is being
+	// computed (a variable assigned from itself, x = x.next, is a cycle).
+	reading map[*ssa.UnOp]bool
 }
 
 // A sharedOrigin says why a Deferred value is shared.
@@ -269,6 +272,15 @@ func (sh *sharing) compute(v ssa.Value) []sharedOrigin {
 			return sh.loadedFromSyncMap(v.X)
 		}
 	case *ssa.UnOp:
+		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL {
+			// A local variable kept in memory (a function literal
+			// captures it): what was stored into it.
+			var os []sharedOrigin
+			for _, val := range reachingStores(v) {
+				os = append(os, sh.origins(val)...)
+			}
+			return os
+		}
 		if v.Op == token.MUL {
 			if g, ok := v.X.(*ssa.Global); ok && sh.f.firedOnly(g) {
 				return nil // a fired Deferred: a cancel does nothing to it
@@ -432,6 +444,9 @@ func (p place) elem() place {
 func (sh *sharing) storage(v ssa.Value) place {
 	switch x := v.(type) {
 	case *ssa.UnOp:
+		if _, ok := x.X.(*ssa.Alloc); ok && x.Op == token.MUL {
+			return sh.variableStorage(x)
+		}
 		if x.Op == token.MUL {
 			return sh.addrStorage(x.X)
 		}
@@ -455,6 +470,27 @@ func (sh *sharing) storage(v ssa.Value) place {
 		return sh.storage(x.X)
 	case *ssa.Slice:
 		return sh.storage(x.X)
+	}
+	return place{}
+}
+
+// variableStorage returns the place that a local variable refers to, read
+// by load: the place of a value stored into it that reaches the load. A
+// parameter captured by a function literal is such a variable (SSA keeps
+// it in memory), and it still refers to the caller's value.
+func (sh *sharing) variableStorage(load *ssa.UnOp) place {
+	if sh.reading[load] {
+		return place{} // x = x.next: what the cycle adds is found elsewhere
+	}
+	if sh.reading == nil {
+		sh.reading = make(map[*ssa.UnOp]bool)
+	}
+	sh.reading[load] = true
+	defer delete(sh.reading, load)
+	for _, val := range reachingStores(load) {
+		if p := sh.storage(val); p.shared {
+			return p
+		}
 	}
 	return place{}
 }
