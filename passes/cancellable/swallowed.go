@@ -3,6 +3,8 @@ package cancellable
 import (
 	"go/ast"
 	"go/token"
+	"slices"
+	"strconv"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -217,21 +219,93 @@ func (f *Func) errIdent(t *taint, cond ast.Expr) string {
 }
 
 // reraiseAtStart is the fix for an errback with no test: insert the
-// re-raise at the top of its body.
+// re-raise at the top of its body. A failure parameter without a name
+// (func(error), func(_ error)) gets one in the same fix.
 func (f *Func) reraiseAtStart(t *taint) *analysis.SuggestedFix {
 	param, ok := t.src.value.(*ssa.Parameter)
-	if !ok || param.Name() == "_" || param.Name() == "" {
+	if !ok {
 		return nil
 	}
+	var ftype *ast.FuncType
 	var body *ast.BlockStmt
 	switch syn := t.src.fn.Syntax().(type) {
 	case *ast.FuncLit:
-		body = syn.Body
+		ftype, body = syn.Type, syn.Body
 	case *ast.FuncDecl:
-		body = syn.Body
+		ftype, body = syn.Type, syn.Body
 	}
 	if body == nil {
 		return nil
 	}
-	return f.reraiseFix(t.src.fn, body, param.Name())
+	i := slices.Index(t.src.fn.Params, param)
+	if t.src.fn.Signature.Recv() != nil {
+		i--
+	}
+	name, naming, ok := f.s.nameParam(ftype, i)
+	if !ok {
+		return nil
+	}
+	fix := f.reraiseFix(t.src.fn, body, name)
+	if fix != nil {
+		fix.TextEdits = append(naming, fix.TextEdits...)
+	}
+	return fix
+}
+
+// nameParam returns the source name of parameter i (receiver excluded) of
+// a function, and when it has none (it is unnamed, or _), a fresh name and
+// the edits that give it that name: every other unnamed parameter becomes
+// _, since Go does not mix named and unnamed parameters. The fresh name
+// hides nothing: no enclosing scope, nor the function's own, declares it.
+func (s *state) nameParam(ftype *ast.FuncType, i int) (string, []analysis.TextEdit, bool) {
+	if ftype == nil || ftype.Params == nil || i < 0 {
+		return "", nil, false
+	}
+	var field *ast.Field
+	var ident *ast.Ident
+	n := 0
+	for _, fd := range ftype.Params.List {
+		if len(fd.Names) == 0 {
+			if n == i {
+				field = fd
+			}
+			n++
+			continue
+		}
+		for _, id := range fd.Names {
+			if n == i {
+				ident = id
+			}
+			n++
+		}
+	}
+	if ident != nil && ident.Name != "_" {
+		return ident.Name, nil, true
+	}
+	if ident == nil && field == nil {
+		return "", nil, false
+	}
+	scope := s.pass.TypesInfo.Scopes[ftype]
+	if scope == nil {
+		return "", nil, false
+	}
+	name := "err"
+	for k := 1; ; k++ {
+		if _, obj := scope.LookupParent(name, token.NoPos); obj == nil {
+			break
+		}
+		name = "err" + strconv.Itoa(k)
+	}
+	if ident != nil {
+		return name, []analysis.TextEdit{{Pos: ident.Pos(), End: ident.End(), NewText: []byte(name)}}, true
+	}
+	var edits []analysis.TextEdit
+	for _, fd := range ftype.Params.List {
+		text := "_ "
+		if fd == field {
+			text = name + " "
+		}
+		edits = append(edits, analysis.TextEdit{Pos: fd.Type.Pos(), End: fd.Type.Pos(), NewText: []byte(text)})
+	}
+	return name, edits, true
 }
