@@ -54,18 +54,16 @@ func (f *Func) sources() []*source {
 					}
 				}
 			}
-			if k, p, ok := cancelmodel.Errback(callee.Func); ok && k < len(c.Args) {
-				eb := f.FuncValue(c.Args[k])
+			args := callee.CallArgs(c)
+			if k, p, ok := cancelmodel.Errback(callee.Func); ok && k < len(args) {
+				eb := f.FuncValue(args[k])
 				if eb.Local != nil && eb.Local.SSA.Signature.Recv() != nil {
 					p++ // a method value: Params starts with the receiver
 				}
 				if eb.Local == nil || p >= len(eb.Local.SSA.Params) {
 					continue
 				}
-				fl := Cancel
-				if len(c.Args) > 0 {
-					fl |= f.DeferredFlags(c.Args[0]) & FirstError
-				}
+				fl := Cancel | f.DeferredFlags(args[0])&FirstError // args[0]: the Deferred
 				out = append(out, &source{fn: eb.Local.SSA, value: eb.Local.SSA.Params[p], flags: fl,
 					errback: true, via: eb.Local, site: call.Pos()})
 			}
@@ -322,7 +320,7 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add func(ssa.Value
 	}
 	if callee.Summary != nil && !c.IsInvoke() {
 		i := k - recvOffset(c, callee)
-		if sig := c.Signature(); i >= 0 && i < sig.Params().Len() && !(sig.Variadic() && i == sig.Params().Len()-1) &&
+		if sig := callee.Signature(); i >= 0 && i < sig.Params().Len() && !(sig.Variadic() && i == sig.Params().Len()-1) &&
 			slices.Contains(callee.Summary.ReadsParams, i) {
 			return useReads
 		}

@@ -140,18 +140,19 @@ func (f *Func) callDeferredFlags(call *ssa.Call, index int, seen map[ssa.Value]b
 		}
 		return FirstError
 	}
-	if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(c.Args) {
-		fl := f.deferredFlags(c.Args[k], seen)
+	args := callee.CallArgs(c)
+	if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(args) {
+		fl := f.deferredFlags(args[k], seen)
 		if _, shield := cancelmodel.Shield(callee.Func); shield {
 			fl &^= Shared // a shielded Deferred is the waiter's own
 		}
-		if errback, _, ok := cancelmodel.Errback(callee.Func); ok && errback < len(c.Args) && f.unwraps(c.Args[errback]) {
+		if errback, _, ok := cancelmodel.Errback(callee.Func); ok && errback < len(args) && f.unwraps(args[errback]) {
 			fl &^= FirstError
 		}
 		return fl
 	}
-	if k, _, ok := cancelmodel.TaskStarter(callee.Func); ok && k < len(c.Args) {
-		started := f.FuncValue(c.Args[k])
+	if k, _, ok := cancelmodel.TaskStarter(callee.Func); ok && k < len(args) {
+		started := f.FuncValue(args[k])
 		if started.Local != nil {
 			sig := started.Local.SSA.Signature
 			return started.Summary.Result(sig.Results().Len()-1) & FirstError
@@ -165,15 +166,29 @@ func (f *Func) callDeferredFlags(call *ssa.Call, index int, seen map[ssa.Value]b
 }
 
 // unwrappedByErrback reports whether a Deferred gets an errback that
-// unwraps FirstError (d.AddErrback(...) called for its effect on d).
+// unwraps FirstError (d.AddErrback(...) called for its effect on d, or
+// through a method value).
 func (f *Func) unwrappedByErrback(d ssa.Value) bool {
+	var calls []*ssa.Call
 	for _, r := range *d.Referrers() {
-		call, ok := r.(*ssa.Call)
-		if !ok || len(call.Call.Args) == 0 || call.Call.Args[0] != d {
+		switch r := r.(type) {
+		case *ssa.Call:
+			calls = append(calls, r)
+		case *ssa.MakeClosure: // a method value, d bound
+			for _, rr := range *r.Referrers() {
+				if call, ok := rr.(*ssa.Call); ok {
+					calls = append(calls, call)
+				}
+			}
+		}
+	}
+	for _, call := range calls {
+		callee := f.Callee(call.Common())
+		args := callee.CallArgs(call.Common())
+		if len(args) == 0 || args[0] != d {
 			continue
 		}
-		callee := f.Callee(call.Common())
-		if k, _, ok := cancelmodel.Errback(callee.Func); ok && k < len(call.Call.Args) && f.unwraps(call.Call.Args[k]) {
+		if k, _, ok := cancelmodel.Errback(callee.Func); ok && k < len(args) && f.unwraps(args[k]) {
 			return true
 		}
 	}

@@ -239,8 +239,8 @@ func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
 	if !callee.Resolved() {
 		return
 	}
-	args := c.Args
 	if callee.Runtime != "" {
+		args := callee.CallArgs(c)
 		if _, ok := cancelmodel.AwaitErrorResult(callee.Func); ok {
 			f.Summary.Suspends = true
 		}
@@ -261,22 +261,65 @@ func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
 		f.Summary.Suspends = true
 	}
 	f.inherit(callee, site)
-	off := recvOffset(c, callee)
+	args := callee.CallArgs(c)
+	if callee.Recv {
+		args = args[1:]
+	}
 	for _, p := range callee.Summary.RunsParams {
-		if p+off < len(args) {
-			f.runs(args[p+off], site)
+		if p < len(args) {
+			f.runs(args[p], site)
 		}
 	}
 }
 
+// Signature returns the callee's declared signature (its generic origin's),
+// or nil when the callee is not resolved.
+func (c Callee) Signature() *types.Signature {
+	switch {
+	case c.Local != nil:
+		return c.Local.SSA.Signature
+	case c.Func != nil:
+		return c.Func.Type().(*types.Signature)
+	}
+	return nil
+}
+
 // recvOffset is 1 when a call's arguments start with the callee's
-// receiver (a static method call), 0 otherwise (a function, or a method
-// value whose receiver is bound).
+// receiver (a static method call, or a call of a method expression), 0
+// otherwise (a function, or a method value whose receiver is bound), seen
+// through conversions to named function types.
 func recvOffset(c *ssa.CallCommon, callee Callee) int {
-	if _, static := c.Value.(*ssa.Function); static && callee.Recv {
+	if sig := callee.Signature(); callee.Recv && sig != nil && len(c.Args) == sig.Params().Len()+1 {
 		return 1
 	}
 	return 0
+}
+
+// CallArgs returns the arguments of a call to the callee in the order of
+// its declared parameters, receiver first for a method: the first
+// argument of a static method call or a method expression, the receiver
+// bound in a method value (nil when it cannot be seen). Variadic
+// arguments are as the call passes them (see Args).
+func (c Callee) CallArgs(call *ssa.CallCommon) []ssa.Value {
+	if !c.Recv || recvOffset(call, c) == 1 {
+		return call.Args
+	}
+	var recv ssa.Value
+	if mc, ok := unconvert(call.Value).(*ssa.MakeClosure); ok && len(mc.Bindings) == 1 {
+		recv = mc.Bindings[0] // a bound method wrapper's one free variable
+	}
+	return append([]ssa.Value{recv}, call.Args...)
+}
+
+// unconvert returns v seen through conversions between function types.
+func unconvert(v ssa.Value) ssa.Value {
+	for {
+		ct, ok := v.(*ssa.ChangeType)
+		if !ok {
+			return v
+		}
+		v = ct.X
+	}
 }
 
 // runs records that the function value v runs in this function's call
@@ -295,14 +338,7 @@ func (f *Func) runs(v ssa.Value, site token.Pos) {
 // param returns the index (receiver excluded) of the parameter v is, seen
 // through conversions, or -1.
 func (f *Func) param(v ssa.Value) int {
-	for {
-		ct, ok := v.(*ssa.ChangeType)
-		if !ok {
-			break
-		}
-		v = ct.X
-	}
-	p, ok := v.(*ssa.Parameter)
+	p, ok := unconvert(v).(*ssa.Parameter)
 	if !ok || p.Parent() != f.SSA {
 		return -1
 	}

@@ -343,9 +343,10 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		if _, shield := cancelmodel.Shield(callee.Func); shield {
 			return nil
 		}
-		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(c.Args) &&
-			cancelmodel.IsDeferredType(c.Args[k].Type()) {
-			return sh.origins(c.Args[k])
+		args := callee.CallArgs(c)
+		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(args) && args[k] != nil &&
+			cancelmodel.IsDeferredType(args[k].Type()) {
+			return sh.origins(args[k])
 		}
 		if cancelmodel.FirstErrorSource(callee.Func) && len(c.Args) > 0 {
 			// Gather passes a cancel on to every input.
@@ -369,10 +370,7 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		o := sharedOrigin{site: call.Pos(), from: &r}
 		if r.ViaParam {
 			// Shared if the argument is: a value this call made is not.
-			args := c.Args
-			if mc, ok := c.Value.(*ssa.MakeClosure); ok {
-				args = append(slices.Clip(mc.Bindings), args...) // a method value: the receiver is bound
-			}
+			args := callee.CallArgs(c)
 			if r.Param < 0 || r.Param >= len(args) {
 				continue
 			}
