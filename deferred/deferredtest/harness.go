@@ -52,6 +52,44 @@ import (
 // (a real network call, a goroutine) is reported as stuck.
 func CancelAtEveryAwait[T any](tb testing.TB, start func(clock *Clock) *deferred.Deferred[T], opts ...Option) (T, error) {
 	tb.Helper()
+	problems, v, err := Explore(start, opts...)
+	for _, p := range problems {
+		tb.Errorf("%s", p)
+	}
+	if len(problems) > 0 && problems[len(problems)-1].Stopped {
+		tb.FailNow()
+	}
+	return v, err
+}
+
+// A Problem is a check of CancelAtEveryAwait that failed.
+type Problem struct {
+	// Run numbers the run it was found in: run n cancelled the operation at
+	// its n-th await point; the last run reached no new one.
+	Run int
+	// Point is the await point the run was cancelled at: the file:line and
+	// function of the Await, then the stack above it. It is empty for the
+	// last run and for problems that stopped the exploration.
+	Point string
+	// Where says which run it was, in words, for messages.
+	Where string
+	// Text says what broke and what usually causes it.
+	Text string
+	// Stopped reports that the exploration stopped here: the operation has
+	// too many await points, or its clock never runs out of pending calls.
+	Stopped bool
+}
+
+func (p Problem) String() string {
+	return "deferredtest: " + p.Where + ":\n\t" + p.Text
+}
+
+// Explore does what CancelAtEveryAwait does and returns the problems it
+// finds instead of reporting them to a test, with the last run's result:
+// for tests that check which problems an operation has, and for tools.
+// It returns no problem when the operation survives cancellation at every
+// await point.
+func Explore[T any](start func(clock *Clock) *deferred.Deferred[T], opts ...Option) (problems []Problem, v T, err error) {
 	cfg := config{maxPoints: 1000, settleSteps: 100000}
 	for _, o := range opts {
 		o(&cfg)
@@ -70,11 +108,15 @@ func CancelAtEveryAwait[T any](tb testing.TB, start func(clock *Clock) *deferred
 
 	for n := 1; ; n++ {
 		if n > cfg.maxPoints {
-			tb.Fatalf("deferredtest: more than %d await points; raise it with MaxAwaitPoints if the operation really has that many", cfg.maxPoints)
+			return append(problems, Problem{
+				Run: n, Where: fmt.Sprintf("run %d", n), Stopped: true,
+				Text: fmt.Sprintf("more than %d await points; raise it with MaxAwaitPoints if the operation really has that many", cfg.maxPoints),
+			}), v, err
 		}
-		r := runOnce(tb, h, clock, start, cfg, n)
-		if r.point == nil {
-			return r.value, r.err
+		r := runOnce(h, clock, start, cfg, n)
+		problems = append(problems, r.problems...)
+		if r.stopped || r.point == nil {
+			return problems, r.value, r.err
 		}
 	}
 }
@@ -173,22 +215,31 @@ func (h *harness) misused(m logcontext.Misuse) {
 }
 
 type runResult[T any] struct {
-	point *awaitPoint // nil for the last run
-	value T
-	err   error
+	point    *awaitPoint // nil for the last run
+	value    T
+	err      error
+	problems []Problem
+	stopped  bool // a problem stopped the exploration
 }
 
 // runOnce runs the operation until it reaches a new await point, cancels
 // it there and checks the outcome; or, if it reaches none, runs it to its
 // end. n numbers the run, for messages.
-func runOnce[T any](tb testing.TB, h *harness, clock *Clock, start func(*Clock) *deferred.Deferred[T], cfg config, n int) runResult[T] {
-	tb.Helper()
+func runOnce[T any](h *harness, clock *Clock, start func(*Clock) *deferred.Deferred[T], cfg config, n int) (r runResult[T]) {
 	deferred.StopIdleCoroutines()
 	goroutines := runtime.NumGoroutine()
 	h.mu.Lock()
 	h.armed, h.point, h.gate = true, nil, nil
 	h.unhandles, h.misuses = nil, nil
 	h.mu.Unlock()
+	stuck := func() runResult[T] {
+		r.stopped = true
+		r.problems = append(r.problems, Problem{
+			Run: n, Where: fmt.Sprintf("run %d", n), Stopped: true,
+			Text: fmt.Sprintf("the clock still has calls pending after %d steps; the operation polls forever?", cfg.settleSteps),
+		})
+		return r
+	}
 
 	op := start(clock)
 	// Go on until the operation reaches a new await point or ends.
@@ -200,28 +251,37 @@ func runOnce[T any](tb testing.TB, h *harness, clock *Clock, start func(*Clock) 
 			break
 		}
 		if steps >= cfg.settleSteps {
-			tb.Fatalf("deferredtest: run %d: the clock still has calls pending after %d steps; the operation polls forever?", n, steps)
+			return stuck()
 		}
 	}
 	h.mu.Lock()
 	h.armed = false
 	point, gate := h.point, h.gate
 	h.mu.Unlock()
+	r.point = point
+	report := func(where, text string) {
+		p := Problem{Run: n, Where: where, Text: text}
+		if point != nil {
+			p.Point = point.String()
+		}
+		r.problems = append(r.problems, p)
+	}
 
 	if point == nil {
 		// The last run: it reached no new await point.
-		settle(tb, clock, cfg, n)
-		r := runResult[T]{}
+		if !settle(clock, cfg) {
+			return stuck()
+		}
 		var ok bool
 		r.value, r.err, ok = result(op)
 		where := fmt.Sprintf("the last run (%d), which reached no new await point", n)
 		switch {
 		case !ok:
-			tb.Errorf("deferredtest: %s: the operation never finished: it waits on something the clock does not drive", where)
+			report(where, "the operation never finished: it waits on something the clock does not drive")
 		case errors.Is(r.err, deferred.ErrCancelled):
-			tb.Errorf("deferredtest: %s: the operation failed with %v although nothing cancelled it: a cancellation from an earlier run leaked into it (a shared Deferred, cancelled under another waiter and left in a cache?)", where, r.err)
+			report(where, fmt.Sprintf("the operation failed with %v although nothing cancelled it: a cancellation from an earlier run leaked into it (a shared Deferred, cancelled under another waiter and left in a cache?)", r.err))
 		}
-		h.check(tb, where, goroutines)
+		h.check(report, where, goroutines)
 		return r
 	}
 
@@ -230,9 +290,11 @@ func runOnce[T any](tb testing.TB, h *harness, clock *Clock, start func(*Clock) 
 		// The point was reached after the operation ended: background work
 		// that its cancel cannot reach. Let it go on.
 		gate.Callback(struct{}{})
-		settle(tb, clock, cfg, n)
-		h.check(tb, fmt.Sprintf("await point %d (reached after the operation ended), %s", n, point), goroutines)
-		return runResult[T]{point: point}
+		if !settle(clock, cfg) {
+			return stuck()
+		}
+		h.check(report, fmt.Sprintf("await point %d (reached after the operation ended), %s", n, point), goroutines)
+		return r
 	}
 	var bystander *deferred.Deferred[T]
 	if cfg.bystander {
@@ -244,46 +306,47 @@ func runOnce[T any](tb testing.TB, h *harness, clock *Clock, start func(*Clock) 
 		// operation does not wait on): release it.
 		gate.Callback(struct{}{})
 	}
-	settle(tb, clock, cfg, n)
+	if !settle(clock, cfg) {
+		return stuck()
+	}
 
 	_, err, ok := result(op)
 	switch {
 	case !ok:
-		tb.Errorf("deferredtest: %s:\n\tthe operation did not finish after it was cancelled: it waits on something the cancel did not reach", where)
+		report(where, "the operation did not finish after it was cancelled: it waits on something the cancel did not reach")
 	case err == nil:
-		tb.Errorf("deferredtest: %s:\n\tthe operation succeeded after it was cancelled: the *CancelledError was swallowed", where)
+		report(where, "the operation succeeded after it was cancelled: the *CancelledError was swallowed")
 	case !errors.Is(err, deferred.ErrCancelled):
-		tb.Errorf("deferredtest: %s:\n\tthe operation failed with %q, which is not a cancellation: the *CancelledError was replaced (caught and turned into another error, or wrapped without %%w)", where, err)
+		report(where, fmt.Sprintf("the operation failed with %q, which is not a cancellation: the *CancelledError was replaced (caught and turned into another error, or wrapped without %%w)", err))
 	}
 	if bystander != nil {
 		_, berr, bok := result(bystander)
 		switch {
 		case !bok:
-			tb.Errorf("deferredtest: %s:\n\tthe uncancelled bystander run never finished", where)
+			report(where, "the uncancelled bystander run never finished")
 		case errors.Is(berr, deferred.ErrCancelled):
-			tb.Errorf("deferredtest: %s:\n\tthe uncancelled bystander run failed with %v: a Deferred shared between the runs was cancelled under it (wrap it in deferred.StopCancellation, or give each waiter its own with an Observable)", where, berr)
+			report(where, fmt.Sprintf("the uncancelled bystander run failed with %v: a Deferred shared between the runs was cancelled under it (wrap it in deferred.StopCancellation, or give each waiter its own with an Observable)", berr))
 		}
 	}
-	h.check(tb, where, goroutines)
-	return runResult[T]{point: point}
+	h.check(report, where, goroutines)
+	return r
 }
 
 // check reports the misuses of finished logging contexts, the unhandled
 // failures and the goroutines left behind since the run started.
-func (h *harness) check(tb testing.TB, where string, goroutines int) {
-	tb.Helper()
+func (h *harness) check(report func(where, text string), where string, goroutines int) {
 	deferred.ReportUnhandled()
 	h.mu.Lock()
 	misuses, unhandles := h.misuses, h.unhandles
 	h.mu.Unlock()
 	for _, m := range misuses {
-		tb.Errorf("deferredtest: %s:\n\ta finished logging context was used: %v (work started with logcontext.RunInBackground outlived the request: await it through deferred.DelayCancellation, or start it with logcontext.RunAsBackgroundProcess)", where, m)
+		report(where, fmt.Sprintf("a finished logging context was used: %v (work started with logcontext.RunInBackground outlived the request: await it through deferred.DelayCancellation, or start it with logcontext.RunAsBackgroundProcess)", m))
 	}
 	for _, u := range unhandles {
-		tb.Errorf("deferredtest: %s:\n\ta Deferred was dropped with an unhandled failure: %v", where, u)
+		report(where, fmt.Sprintf("a Deferred was dropped with an unhandled failure: %v", u))
 	}
 	if left := goroutinesLeft(goroutines); left > 0 {
-		tb.Errorf("deferredtest: %s:\n\t%d goroutine(s) left behind (an async function suspended forever on a Deferred that never fires?):\n%s", where, left, allStacks())
+		report(where, fmt.Sprintf("%d goroutine(s) left behind (an async function suspended forever on a Deferred that never fires?):\n%s", left, allStacks()))
 	}
 }
 
@@ -297,14 +360,15 @@ func step(c *Clock) bool {
 	return true
 }
 
-// settle advances the clock until no call is pending.
-func settle(tb testing.TB, c *Clock, cfg config, n int) {
-	tb.Helper()
+// settle advances the clock until no call is pending, and reports false if
+// calls were still pending after the configured number of steps.
+func settle(c *Clock, cfg config) bool {
 	for steps := 0; step(c); steps++ {
 		if steps >= cfg.settleSteps {
-			tb.Fatalf("deferredtest: run %d: the clock still has calls pending after %d steps; the operation polls forever?", n, steps)
+			return false
 		}
 	}
+	return true
 }
 
 // result reads op's result and handles it: the harness is its last reader.

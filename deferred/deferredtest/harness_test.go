@@ -15,43 +15,15 @@ import (
 	"github.com/cancelcheck/cancelcheck/deferred/logcontext"
 )
 
-// recorder is a testing.TB that keeps what the harness reports, so that a
-// test can check that the harness fails where it must.
-type recorder struct {
-	testing.TB
-	mu     sync.Mutex
-	errors []string
-}
-
-type fatal struct{}
-
-func (r *recorder) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.errors = append(r.errors, fmt.Sprintf(format, args...))
-}
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.Errorf(format, args...)
-	panic(fatal{})
-}
-
-// harness runs CancelAtEveryAwait with a recorder and returns what it
-// reported, and its result.
+// harness runs Explore and returns its problems as the text
+// CancelAtEveryAwait reports them with, and the last run's result.
 func harness[T any](t *testing.T, start func(*deferredtest.Clock) *deferred.Deferred[T], opts ...deferredtest.Option) (errs []string, v T, err error) {
 	t.Helper()
-	r := &recorder{TB: t}
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				if _, ok := p.(fatal); !ok {
-					panic(p)
-				}
-			}
-		}()
-		v, err = deferredtest.CancelAtEveryAwait(r, start, opts...)
-	}()
-	return r.errors, v, err
+	problems, v, err := deferredtest.Explore(start, opts...)
+	for _, p := range problems {
+		errs = append(errs, p.String())
+	}
+	return errs, v, err
 }
 
 // wantReports checks that the harness reported exactly one problem per
@@ -173,7 +145,7 @@ func TestHarnessCatchesSharedDeferred(t *testing.T) {
 	errs, _, _ := harness(t, roomRequest(cache), deferredtest.WithClock(clock), deferredtest.WithBystander())
 	wantReports(t, errs,
 		"the uncancelled bystander run failed",
-		"the last run (2), which reached no new await point: the operation failed with deferred: cancelled",
+		"the last run (2), which reached no new await point:\n\tthe operation failed with deferred: cancelled",
 	)
 }
 
@@ -298,6 +270,112 @@ func TestHarnessReportsUnhandledError(t *testing.T) {
 	for _, e := range errs {
 		if !strings.Contains(e, "unhandled failure: unhandled error in *deferred.Deferred[int]: lost") {
 			t.Errorf("unexpected report %q", e)
+		}
+	}
+}
+
+// recorder is a testing.TB that keeps what it is told, to test the helpers
+// that report to one.
+type recorder struct {
+	testing.TB
+	mu       sync.Mutex
+	errors   []string
+	failed   bool
+	cleanups []func()
+}
+
+// failNow stands for runtime.Goexit in a recorder's FailNow.
+type failNow struct{}
+
+func (r *recorder) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+}
+
+func (r *recorder) FailNow() {
+	r.failed = true
+	panic(failNow{})
+}
+
+func (r *recorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
+
+func (r *recorder) runCleanups() {
+	for i := len(r.cleanups) - 1; i >= 0; i-- {
+		r.cleanups[i]()
+	}
+}
+
+// run calls f with r, as the testing package runs a test: FailNow ends f.
+func (r *recorder) run(f func(testing.TB)) {
+	defer func() {
+		if p := recover(); p != nil {
+			if _, ok := p.(failNow); !ok {
+				panic(p)
+			}
+		}
+	}()
+	f(r)
+}
+
+func TestCancelAtEveryAwaitReportsToTheTest(t *testing.T) {
+	r := &recorder{TB: t}
+	var v string
+	r.run(func(tb testing.TB) {
+		v, _ = deferredtest.CancelAtEveryAwait(tb, func(c *deferredtest.Clock) *deferred.Deferred[string] {
+			return deferred.Run(func(t *deferred.Task) (string, error) {
+				if _, err := fetch(t, c); err != nil {
+					return "fallback", nil // swallows the *CancelledError
+				}
+				return "row", nil
+			})
+		})
+	})
+	if len(r.errors) != 2 || !strings.Contains(r.errors[0], "the *CancelledError was swallowed") || r.failed {
+		t.Errorf("reported %q (FailNow: %v), want two swallowed cancellations and no FailNow", r.errors, r.failed)
+	}
+	if v != "row" {
+		t.Errorf("returned %q, want the last run's row", v)
+	}
+}
+
+func TestCancelAtEveryAwaitStopsWhenTooManyPoints(t *testing.T) {
+	r := &recorder{TB: t}
+	r.run(func(tb testing.TB) {
+		deferredtest.CancelAtEveryAwait(tb, func(c *deferredtest.Clock) *deferred.Deferred[string] {
+			return deferred.Run(func(t *deferred.Task) (string, error) { return fetch(t, c) })
+		}, deferredtest.MaxAwaitPoints(1))
+	})
+	if !r.failed || len(r.errors) != 1 || !strings.Contains(r.errors[0], "more than 1 await points") {
+		t.Errorf("reported %q (FailNow: %v), want the limit and FailNow", r.errors, r.failed)
+	}
+}
+
+func TestExploreStopsOnAClockThatNeverSettles(t *testing.T) {
+	problems, _, _ := deferredtest.Explore(func(c *deferredtest.Clock) *deferred.Deferred[int] {
+		var tick func()
+		tick = func() { c.AfterFunc(time.Second, tick) } // polls forever
+		tick()
+		return deferred.New[int](nil)
+	})
+	if len(problems) != 1 || !problems[0].Stopped || !strings.Contains(problems[0].Text, "polls forever") {
+		t.Fatalf("problems = %v, want one that stops the exploration", problems)
+	}
+}
+
+func TestExploreNamesTheAwaitPoint(t *testing.T) {
+	problems, _, _ := deferredtest.Explore(func(c *deferredtest.Clock) *deferred.Deferred[string] {
+		return deferred.Run(func(t *deferred.Task) (string, error) {
+			fetch(t, c) // drops the error
+			return "", nil
+		})
+	})
+	if len(problems) != 2 {
+		t.Fatalf("problems = %v, want one per await point", problems)
+	}
+	for i, p := range problems {
+		if p.Run != i+1 || !strings.Contains(p.Point, "harness_test.go:") || !strings.Contains(p.Point, "(deferredtest_test.fetch)") {
+			t.Errorf("problem %d: run %d at %q, want run %d in fetch", i, p.Run, p.Point, i+1)
 		}
 	}
 }

@@ -8,22 +8,8 @@ import (
 	"github.com/cancelcheck/cancelcheck/deferred/deferredtest"
 )
 
-// cleanupRecorder is a recorder whose cleanups the test runs by hand.
-type cleanupRecorder struct {
-	recorder
-	cleanups []func()
-}
-
-func (r *cleanupRecorder) Cleanup(f func()) { r.cleanups = append(r.cleanups, f) }
-
-func (r *cleanupRecorder) runCleanups() {
-	for i := len(r.cleanups) - 1; i >= 0; i-- {
-		r.cleanups[i]()
-	}
-}
-
 func TestNoLeaksReportsASuspendedTask(t *testing.T) {
-	r := &cleanupRecorder{recorder: recorder{TB: t}}
+	r := &recorder{TB: t}
 	deferredtest.NoLeaks(r)
 	never := deferred.New[int](nil)
 	d := deferred.Run(func(t *deferred.Task) (int, error) { return deferred.Await(t, never) })
@@ -38,7 +24,7 @@ func TestNoLeaksReportsASuspendedTask(t *testing.T) {
 }
 
 func TestNoLeaksIgnoresFinishedTasksAndIdleCoroutines(t *testing.T) {
-	r := &cleanupRecorder{recorder: recorder{TB: t}}
+	r := &recorder{TB: t}
 	deferredtest.NoLeaks(r)
 	for range 10 {
 		d := deferred.New[int](nil)

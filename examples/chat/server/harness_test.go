@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -197,43 +196,15 @@ func wantReports(t *testing.T, reports []string, want []string) {
 	}
 }
 
-// recorder is a testing.TB that keeps what the harness reports, so that the
-// test can check that the harness catches each hazard.
-type recorder struct {
-	testing.TB
-	mu      sync.Mutex
-	reports []string
-}
-
-type fatal struct{}
-
-func (r *recorder) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reports = append(r.reports, fmt.Sprintf(format, args...))
-}
-
-func (r *recorder) Fatalf(format string, args ...any) {
-	r.Errorf(format, args...)
-	panic(fatal{})
-}
-
-// harness runs CancelAtEveryAwait with a recorder and returns what it
-// reported and the last run's result.
+// harness runs the cancel-at-every-await harness and returns the
+// problems it found, as it reports them, and the last run's result.
 func harness[T any](t *testing.T, start func(*deferredtest.Clock) *deferred.Deferred[T], opts ...deferredtest.Option) (reports []string, v T, err error) {
 	t.Helper()
-	r := &recorder{TB: t}
-	func() {
-		defer func() {
-			if p := recover(); p != nil {
-				if _, ok := p.(fatal); !ok {
-					panic(p)
-				}
-			}
-		}()
-		v, err = deferredtest.CancelAtEveryAwait(r, start, opts...)
-	}()
-	return r.reports, v, err
+	problems, v, err := deferredtest.Explore(start, opts...)
+	for _, p := range problems {
+		reports = append(reports, p.String())
+	}
+	return reports, v, err
 }
 
 func quietLogs(t *testing.T) {
