@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -46,11 +47,22 @@ type state struct {
 	files  map[*token.File]*ast.File // the package's files, by token file
 	hook   func(*ssa.Function)       // testing: called before computing each function
 	errs   []string                  // functions skipped after an internal error
+	// callStarts memoises callStart.
+	callStarts map[token.Pos]token.Pos
+	// fsetFiles are the files of the pass's file set by name, for the
+	// positions of other packages (see resolve); built once, when first
+	// needed by one of the rules, which report concurrently.
+	fsetFiles     map[string]*token.File
+	fsetFilesOnce sync.Once
 }
 
 // testHook, when set, runs before each function is summarised. Tests use
 // it to check that an internal error in one function is contained.
 var testHook func(*ssa.Function)
+
+// analyseAll, set by benchmarks, disables the skipping of packages that do
+// not use the runtime, to measure what the skip saves.
+var analyseAll bool
 
 func run(pass *analysis.Pass) (result any, err error) {
 	s := &state{
@@ -90,7 +102,7 @@ func run(pass *analysis.Pass) (result any, err error) {
 // usesRuntime reports whether the package imports the runtime, directly or
 // transitively (a direct import carries a PackageFact), or has directives.
 func (s *state) usesRuntime() bool {
-	if cancelmodel.IsRuntimePackage(s.pass.Pkg.Path()) || s.dirs.any {
+	if analyseAll || cancelmodel.IsRuntimePackage(s.pass.Pkg.Path()) || s.dirs.any {
 		return true
 	}
 	for _, imp := range s.pass.Pkg.Imports() {

@@ -8,3 +8,10 @@ func SetTestHook(h func(*ssa.Function)) (restore func()) {
 	testHook = h
 	return func() { testHook = nil }
 }
+
+// AnalyseAll disables the skipping of packages that do not use the
+// runtime, and returns a function that restores it.
+func AnalyseAll() (restore func()) {
+	analyseAll = true
+	return func() { analyseAll = false }
+}
