@@ -77,8 +77,13 @@ func New(conf any) (register.LinterPlugin, error) {
 }
 
 // unprefixed returns a copy of a rule whose messages do not begin with
-// "<rule>: ". go vet prints no analyzer names, so cancelcheck's messages
-// carry their rule's; golangci-lint adds it itself.
+// "<rule>: ", and whose diagnostics carry no related information.
+// go vet prints no analyzer names, so cancelcheck's messages carry their
+// rule's; golangci-lint adds it itself. golangci-lint (v2.15) turns each
+// related position into an issue of its own, "(related information)", at
+// the finding's position when it is in another file: a finding's call
+// path would become as many issues, and //nolint on the finding would
+// leave them. The message names the call path already.
 func unprefixed(a *analysis.Analyzer) *analysis.Analyzer {
 	b := *a
 	prefix := a.Name + ": "
@@ -86,6 +91,7 @@ func unprefixed(a *analysis.Analyzer) *analysis.Analyzer {
 		p := *pass
 		p.Report = func(d analysis.Diagnostic) {
 			d.Message = strings.TrimPrefix(d.Message, prefix)
+			d.Related = nil
 			pass.Report(d)
 		}
 		return a.Run(&p)

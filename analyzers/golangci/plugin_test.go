@@ -10,6 +10,7 @@ import (
 
 	"github.com/cancelcheck/cancelcheck/analyzers"
 	"github.com/cancelcheck/cancelcheck/internal/fixture"
+	"github.com/cancelcheck/cancelcheck/passes/swallowedcancel"
 )
 
 // build constructs the plugin from settings the way golangci-lint does:
@@ -100,6 +101,34 @@ func TestBadSettings(t *testing.T) {
 				t.Errorf("%s: error %q does not say %q", tc.name, err, want)
 			}
 		}
+	}
+}
+
+// golangci-lint makes an issue of each related position of a
+// diagnostic: the plugin's findings have none (the message names the call
+// path), though the suite's have them.
+func TestNoRelatedIssues(t *testing.T) {
+	rules, err := build(t, map[string]any{"rules": []any{"swallowedcancel"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range analysistest.Run(t, fixture.GOPATH(t), rules[0], "swallowedcancel/crossapp") {
+		for _, d := range r.Diagnostics {
+			n++
+			if len(d.Related) > 0 {
+				t.Errorf("%s: %d related positions, want none", r.Pass.Fset.Position(d.Pos), len(d.Related))
+			}
+		}
+	}
+	related := 0
+	for _, r := range analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/crossapp") {
+		for _, d := range r.Diagnostics {
+			related += len(d.Related)
+		}
+	}
+	if n == 0 || related == 0 {
+		t.Errorf("%d findings, the suite's with %d related positions: want some of each", n, related)
 	}
 }
 

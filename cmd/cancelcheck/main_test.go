@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -119,16 +120,48 @@ var apiFindings = []string{
 	"api/api.go:43:10: firsterror: == deferred.ErrCancelled is never true for a cancellation",
 }
 
-func checkFindings(t *testing.T, output string, want []string) {
+// The call paths of the findings on package api, printed below them as
+// related information: each call, then the problem in the other package.
+// Standalone, every package is loaded from source; under go vet, package
+// store's positions come from its export data, which has lines (those of
+// its declarations) but no columns.
+var (
+	apiRelated = []string{
+		"api/api.go:26:15: \tAPI.OnGetName calls store.Store.RoomName",
+		"store/store.go:50:14: \tthe problem, in store.Store.RoomName",
+		"api/api.go:36:42: \tAPI.OnGetRoom calls store.Store.RoomTopic",
+		"store/store.go:22:2: \tthe problem, in store.Store.RoomTopic",
+	}
+	apiRelatedVet = []string{
+		"api/api.go:26:15: \tAPI.OnGetName calls store.Store.RoomName",
+		"api/api.go:36:42: \tAPI.OnGetRoom calls store.Store.RoomTopic",
+		"store/store.go:22:1: \tthe problem, in store.Store.RoomTopic",
+	}
+)
+
+// checkFindings checks that the output's findings are exactly want, each
+// followed by its related lines ("position: \tmessage"), which are
+// exactly related, in order.
+func checkFindings(t *testing.T, output string, want, related []string) {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(output), "\n")
-	if len(lines) != len(want) {
-		t.Errorf("got %d lines, want %d:\n%s", len(lines), len(want), output)
+	var findings, rel []string
+	for _, line := range strings.Split(strings.TrimSpace(output), "\n") {
+		if _, msg, _ := strings.Cut(line, ": "); strings.HasPrefix(msg, "\t") {
+			rel = append(rel, line)
+		} else {
+			findings = append(findings, line)
+		}
+	}
+	if len(findings) != len(want) {
+		t.Errorf("got %d findings, want %d:\n%s", len(findings), len(want), output)
 	}
 	for _, w := range want {
 		if !strings.Contains(output, w) {
 			t.Errorf("no finding %q in:\n%s", w, output)
 		}
+	}
+	if !slices.Equal(rel, related) {
+		t.Errorf("related lines:\n%s\nwant:\n%s", strings.Join(rel, "\n"), strings.Join(related, "\n"))
 	}
 }
 
@@ -138,7 +171,7 @@ func TestStandalone(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("exit status %d, want 1 (findings); stderr:\n%s", r.code, r.stderr)
 	}
-	checkFindings(t, r.stderr, apiFindings)
+	checkFindings(t, r.stderr, apiFindings, apiRelated)
 
 	r = run(t, dir, bin, "./clean")
 	if r.code != 0 || r.stderr != "" || r.stdout != "" {
@@ -158,7 +191,7 @@ func TestVetTool(t *testing.T) {
 			findings = append(findings, line)
 		}
 	}
-	checkFindings(t, strings.Join(findings, "\n"), apiFindings)
+	checkFindings(t, strings.Join(findings, "\n"), apiFindings, apiRelatedVet)
 
 	r = run(t, dir, "go", "vet", "-vettool="+bin, "./clean")
 	if r.code != 0 || strings.TrimSpace(r.stderr) != "" {
@@ -180,12 +213,12 @@ func TestAll(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("store with -all: exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
 	}
-	checkFindings(t, r.stderr, want)
+	checkFindings(t, r.stderr, want, nil)
 	r = run(t, dir, "go", "vet", "-vettool="+bin, "-all", "./store")
 	if r.code != 1 {
 		t.Errorf("go vet -all: exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
 	}
-	checkFindings(t, strings.TrimPrefix(r.stderr, "# example.com/rooms/store\n"), want)
+	checkFindings(t, strings.TrimPrefix(r.stderr, "# example.com/rooms/store\n"), want, nil)
 }
 
 func TestJSON(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -129,9 +130,44 @@ var findings = []string{
 	"api/api.go:53:2: swallowedcancel: the error from Await may be a cancellation",
 }
 
+// The call paths of the two findings in api for problems in store, as
+// related information printed below each finding ("position: \tmessage"):
+// the call, then the problem in store. Under go vet, store's positions
+// come from its export data, which has lines but no columns.
+var (
+	related = []string{
+		"api/api.go:17:9: \tOnTitle calls store.Store.Title",
+		"store/store.go:21:2: \tthe problem, in store.Store.Title",
+		"api/api.go:24:9: \tOnBody calls store.Store.Body",
+		"store/store.go:32:14: \tthe problem, in store.Store.Body",
+	}
+	relatedVet = []string{
+		"api/api.go:17:9: \tOnTitle calls store.Store.Title",
+		"store/store.go:21:1: \tthe problem, in store.Store.Title",
+		"api/api.go:24:9: \tOnBody calls store.Store.Body",
+		"store/store.go:32:1: \tthe problem, in store.Store.Body",
+	}
+)
+
 // findingLines returns the lines of output that are findings, without
-// go vet's "# package" headers and cancelcheck's own messages.
+// go vet's "# package" headers, cancelcheck's own messages and the
+// related lines below the findings.
 func findingLines(output string) []string {
+	var lines []string
+	for _, line := range outputLines(output) {
+		if !isRelated(line) {
+			lines = append(lines, line)
+		}
+	}
+	return lines
+}
+
+// relatedLines returns the related lines of output, in order.
+func relatedLines(output string) []string {
+	return slices.DeleteFunc(outputLines(output), func(line string) bool { return !isRelated(line) })
+}
+
+func outputLines(output string) []string {
 	var lines []string
 	for _, line := range strings.Split(output, "\n") {
 		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "cancelcheck: ") {
@@ -139,6 +175,21 @@ func findingLines(output string) []string {
 		}
 	}
 	return lines
+}
+
+// isRelated reports whether an output line is related information:
+// "position: \tmessage".
+func isRelated(line string) bool {
+	_, msg, _ := strings.Cut(line, ": ")
+	return strings.HasPrefix(msg, "\t")
+}
+
+// checkRelated checks that the related lines are exactly want, in order.
+func checkRelated(t *testing.T, got, want []string) {
+	t.Helper()
+	if !slices.Equal(got, want) {
+		t.Errorf("related lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 // checkFindings checks that the lines are exactly the findings want, in
@@ -169,6 +220,8 @@ func TestVet(t *testing.T) {
 	got := findingLines(r.stderr)
 	slices.Sort(got)
 	checkFindings(t, got, slices.Sorted(slices.Values(findings)))
+	// go vet prints firsterror's findings before swallowedcancel's.
+	checkRelated(t, relatedLines(r.stderr), append(slices.Clone(relatedVet[2:]), relatedVet[:2]...))
 
 	r = run(t, dir, "go", "vet", "-vettool="+bin, "./clean")
 	if r.code != 0 || r.stderr != "" || r.stdout != "" {
@@ -259,6 +312,7 @@ func TestStandalone(t *testing.T) {
 		t.Errorf("exit status %d, want 1 (findings)", r.code)
 	}
 	checkFindings(t, findingLines(r.stderr), findings)
+	checkRelated(t, relatedLines(r.stderr), related)
 
 	r = run(t, dir, bin, "./clean")
 	if r.code != 0 || r.stderr != "" || r.stdout != "" {
@@ -346,6 +400,14 @@ func TestSARIF(t *testing.T) {
 						} `json:"replacements"`
 					} `json:"artifactChanges"`
 				} `json:"fixes"`
+				RelatedLocations []sarifLocation `json:"relatedLocations"`
+				CodeFlows        []struct {
+					ThreadFlows []struct {
+						Locations []struct {
+							Location sarifLocation `json:"location"`
+						} `json:"locations"`
+					} `json:"threadFlows"`
+				} `json:"codeFlows"`
 			} `json:"results"`
 		} `json:"runs"`
 	}
@@ -371,9 +433,20 @@ func TestSARIF(t *testing.T) {
 	}
 	var got []string
 	fixes := 0
+	flows := make(map[string][]string) // by result: its related locations, then its code flow
 	for _, res := range run.Results {
 		loc := res.Locations[0].PhysicalLocation
 		got = append(got, fmt.Sprintf("%s:%d:%d: %s", loc.ArtifactLocation.URI, loc.Region.StartLine, loc.Region.StartColumn, res.RuleID))
+		for _, rel := range res.RelatedLocations {
+			flows[got[len(got)-1]] = append(flows[got[len(got)-1]], "related "+rel.String())
+		}
+		for _, cf := range res.CodeFlows {
+			for _, tf := range cf.ThreadFlows {
+				for _, l := range tf.Locations {
+					flows[got[len(got)-1]] = append(flows[got[len(got)-1]], "flow "+l.Location.String())
+				}
+			}
+		}
 		if loc.ArtifactLocation.URIBaseID != "%SRCROOT%" {
 			t.Errorf("result %s: uriBaseId %q, want %%SRCROOT%%", got[len(got)-1], loc.ArtifactLocation.URIBaseID)
 		}
@@ -397,6 +470,45 @@ func TestSARIF(t *testing.T) {
 	if fixes != 2 {
 		t.Errorf("%d fixes insert the errors.Is re-raise, want 2 (OnRefresh, OnCount)", fixes)
 	}
+	// A problem in store reported in api: its call path as related
+	// locations and as a code flow, from the call in api to the problem.
+	wantFlows := map[string][]string{
+		"api/api.go:17:9: swallowedcancel": {
+			"related api/api.go:17:9: OnTitle calls store.Store.Title",
+			"related store/store.go:21:2: the problem, in store.Store.Title",
+			"flow api/api.go:17:9: OnTitle calls store.Store.Title",
+			"flow store/store.go:21:2: the problem, in store.Store.Title",
+		},
+		"api/api.go:24:9: firsterror": {
+			"related api/api.go:24:9: OnBody calls store.Store.Body",
+			"related store/store.go:32:14: the problem, in store.Store.Body",
+			"flow api/api.go:24:9: OnBody calls store.Store.Body",
+			"flow store/store.go:32:14: the problem, in store.Store.Body",
+		},
+	}
+	if !reflect.DeepEqual(flows, wantFlows) {
+		t.Errorf("related locations and code flows:\n%v\nwant:\n%v", flows, wantFlows)
+	}
+}
+
+// A SARIF location, as the tests compare them.
+type sarifLocation struct {
+	PhysicalLocation struct {
+		ArtifactLocation struct {
+			URI string `json:"uri"`
+		} `json:"artifactLocation"`
+		Region struct {
+			StartLine, StartColumn int
+		} `json:"region"`
+	} `json:"physicalLocation"`
+	Message struct {
+		Text string `json:"text"`
+	} `json:"message"`
+}
+
+func (l sarifLocation) String() string {
+	p := l.PhysicalLocation
+	return fmt.Sprintf("%s:%d:%d: %s", p.ArtifactLocation.URI, p.Region.StartLine, p.Region.StartColumn, l.Message.Text)
 }
 
 // A baseline records today's findings; moving code around leaves it

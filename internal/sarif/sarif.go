@@ -243,8 +243,9 @@ type Finding struct {
 }
 
 // Add adds a finding as a result. Its related information becomes the
-// result's related locations and, in order, a code flow; its suggested
-// fixes become fixes.
+// result's related locations and, in order, a code flow that ends at the
+// result (unless the flow passes through it already: a finding reported
+// at a call for a problem elsewhere); its suggested fixes become fixes.
 func (b *Builder) Add(f Finding) {
 	d := f.Diagnostic
 	r := Result{
@@ -256,14 +257,19 @@ func (b *Builder) Add(f Finding) {
 	}
 	if len(d.Related) > 0 {
 		var flow ThreadFlow
+		atResult := false // the flow passes through the result's location
 		for i, rel := range d.Related {
 			loc := b.location(f.Fset, rel.Pos, rel.End, rel.Message)
 			loc.ID = i + 1
 			r.RelatedLocations = append(r.RelatedLocations, loc)
 			loc.ID = 0
 			flow.Locations = append(flow.Locations, ThreadFlowLocation{Location: loc})
+			atResult = atResult || rel.Pos == d.Pos
 		}
-		flow.Locations = append(flow.Locations, ThreadFlowLocation{Location: b.location(f.Fset, d.Pos, d.End, d.Message)})
+		if !atResult {
+			// The related information leads to the result, which ends the flow.
+			flow.Locations = append(flow.Locations, ThreadFlowLocation{Location: b.location(f.Fset, d.Pos, d.End, d.Message)})
+		}
 		r.CodeFlows = []CodeFlow{{ThreadFlows: []ThreadFlow{flow}}}
 	}
 	for _, fix := range d.SuggestedFixes {

@@ -171,6 +171,36 @@ func TestResult(t *testing.T) {
 	}
 }
 
+// A finding reported at a call for a problem elsewhere (in another
+// package) has the call as its first related location: its code flow
+// starts there and ends at the problem, without the call again.
+func TestCodeFlowFromTheResult(t *testing.T) {
+	root, fset, at := setup(t)
+	log := build(t, root, sarif.Finding{
+		Rule: "swallowedcancel",
+		Fset: fset,
+		Diagnostic: analysis.Diagnostic{
+			Pos:     at("g(s)"),
+			Message: "swallowedcancel: in g at p/g.go:3: boom (call path: f → g)",
+			Related: []analysis.RelatedInformation{
+				{Pos: at("g(s)"), Message: "f calls g"},
+				{Pos: at("s :="), Message: "the problem, in g"},
+			},
+		},
+	})
+	r := get(t, log, "runs", 0, "results", 0)
+	if n := len(get(t, r, "relatedLocations").([]any)); n != 2 {
+		t.Errorf("%d related locations, want 2", n)
+	}
+	var steps []any
+	for _, l := range get(t, r, "codeFlows", 0, "threadFlows", 0, "locations").([]any) {
+		steps = append(steps, get(t, l, "location", "message", "text"))
+	}
+	if want := []any{"f calls g", "the problem, in g"}; !reflect.DeepEqual(steps, want) {
+		t.Errorf("code flow %v, want %v", steps, want)
+	}
+}
+
 func TestFixes(t *testing.T) {
 	root, fset, at := setup(t)
 	log := build(t, root, sarif.Finding{

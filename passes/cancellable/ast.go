@@ -72,6 +72,25 @@ func (s *state) callExprAt(lparen token.Pos) *ast.CallExpr {
 	return nil
 }
 
+// callStart returns where the call whose left parenthesis is at lparen
+// begins: a call path's steps and the findings reported at a call point
+// there, not at the parenthesis. It is memoised: every summary
+// computation asks again.
+func (s *state) callStart(lparen token.Pos) token.Pos {
+	if start, ok := s.callStarts[lparen]; ok {
+		return start
+	}
+	start := lparen
+	if call := s.callExprAt(lparen); call != nil {
+		start = call.Pos()
+	}
+	if s.callStarts == nil {
+		s.callStarts = make(map[token.Pos]token.Pos)
+	}
+	s.callStarts[lparen] = start
+	return start
+}
+
 // source returns the text of a node as written.
 func (s *state) source(n ast.Node) string {
 	tf := s.pass.Fset.File(n.Pos())

@@ -352,6 +352,10 @@ func (f *Func) param(v ssa.Value) int {
 // inherit adds the callee's latent problems to this function's, with this
 // function prepended to their call paths.
 func (f *Func) inherit(callee Callee, site token.Pos) {
+	if callee.Local != nil && len(callee.Local.latent) == 0 || callee.Local == nil && len(callee.Summary.Latent) == 0 {
+		return
+	}
+	site = f.s.callStart(site)
 	step := Step{Pkg: f.s.pass.Pkg.Path(), Func: f.Name(), Call: f.s.pass.Fset.Position(site).String()}
 	if callee.Local != nil {
 		for _, l := range callee.Local.latent {
@@ -362,9 +366,6 @@ func (f *Func) inherit(callee Callee, site token.Pos) {
 	}
 	if site == token.NoPos {
 		return // never a finding without a position
-	}
-	if call := f.s.callExprAt(site); call != nil {
-		site = call.Pos() // report at the call's start, not its parenthesis
 	}
 	for _, p := range callee.Summary.Latent {
 		p.Path = prepend(step, p.Path)

@@ -454,7 +454,7 @@ func (f *Func) dischargeLeaks(delayed map[ssa.Instruction]bool) {
 			if _, ok := instr.(*ssa.Call); !ok || !instr.Pos().IsValid() {
 				continue
 			}
-			site := f.s.pass.Fset.Position(instr.Pos()).String()
+			site := f.s.pass.Fset.Position(f.s.callStart(instr.Pos())).String()
 			if sites[site] && !f.walkWait(instr, delayed).leaks(f.SSA) {
 				discharged[site] = true
 			}

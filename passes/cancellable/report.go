@@ -105,7 +105,7 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 		if !f.local && s.dirs.ignored(pass.Fset, rule, f.pos) {
 			continue
 		}
-		d := analysis.Diagnostic{Pos: f.pos, Category: rule}
+		d := analysis.Diagnostic{Pos: f.pos, Category: rule, Related: s.related(f.latent)}
 		path := s.pathString(f.Path)
 		if f.local {
 			d.Message = fmt.Sprintf("%s: %s (call path: %s)", rule, f.Reason, path)
@@ -122,6 +122,71 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 			pass.Reportf(ig.pos, "%s: //cancelcheck:ignore %s needs a reason: //cancelcheck:ignore %s <why this is safe>", rule, rule, rule)
 		}
 	}
+}
+
+// related returns a finding's call path as related information, in
+// order: where each function on the path calls the next, then, for a
+// problem in another package, the problem itself. A position that this
+// pass's file set cannot show is left out (the message names it): see
+// resolve.
+func (s *state) related(l latent) []analysis.RelatedInformation {
+	var out []analysis.RelatedInformation
+	for i, step := range l.Path[:max(len(l.Path)-1, 0)] {
+		if pos := s.resolve(step.Call); pos.IsValid() {
+			out = append(out, analysis.RelatedInformation{
+				Pos:     pos,
+				Message: s.stepName(step) + " calls " + s.stepName(l.Path[i+1]),
+			})
+		}
+	}
+	if !l.local && len(l.Path) > 0 {
+		if pos := s.resolve(l.Pos); pos.IsValid() {
+			out = append(out, analysis.RelatedInformation{
+				Pos:     pos,
+				Message: "the problem, in " + s.stepName(l.Path[len(l.Path)-1]),
+			})
+		}
+	}
+	return out
+}
+
+// resolve turns a "file:line:col" position recorded in a fact into a
+// position of the pass's file set, or NoPos. The files of this package
+// are always there. Those of other packages are there, with their lines,
+// when the driver loaded them from source (the standalone command,
+// analysistest, golangci-lint); under go vet only the positions that the
+// export data of the imports carries are (a file's lines up to its last
+// declaration, and no columns: the position is then the line's start).
+func (s *state) resolve(posn string) token.Pos {
+	if posn == "" {
+		return token.NoPos
+	}
+	if pos := s.posOf(posn); pos.IsValid() {
+		return pos
+	}
+	name, line, col := splitPos(posn)
+	s.fsetFilesOnce.Do(func() {
+		s.fsetFiles = make(map[string]*token.File)
+		s.pass.Fset.Iterate(func(tf *token.File) bool {
+			if old := s.fsetFiles[tf.Name()]; old == nil || tf.LineCount() > old.LineCount() {
+				s.fsetFiles[tf.Name()] = tf
+			}
+			return true
+		})
+	})
+	tf := s.fsetFiles[name]
+	if tf == nil || line < 1 || line > tf.LineCount() {
+		return token.NoPos
+	}
+	start := tf.LineStart(line)
+	end := tf.Size()
+	if line < tf.LineCount() {
+		end = tf.Offset(tf.LineStart(line + 1))
+	}
+	if off := tf.Offset(start) + col - 1; col > 1 && off < end {
+		return tf.Pos(off)
+	}
+	return start
 }
 
 // latent returns the problems an entry point reaches.

@@ -218,7 +218,7 @@ func returnedReason(why string) string {
 func (f *Func) stepAt(site token.Pos) Step {
 	s := Step{Pkg: f.s.pass.Pkg.Path(), Func: f.Name()}
 	if site.IsValid() {
-		s.Call = f.s.pass.Fset.Position(site).String()
+		s.Call = f.s.pass.Fset.Position(f.s.callStart(site)).String()
 	}
 	return s
 }

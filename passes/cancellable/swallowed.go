@@ -50,7 +50,7 @@ func (f *Func) reportSource(src *source, rule string, pos token.Pos, reason stri
 	f.Report(rule, pos, reason, fixes...)
 	if src.errback && len(f.latent) > n {
 		l := &f.latent[n]
-		l.Path[0].Call = f.s.pass.Fset.Position(src.site).String()
+		l.Path[0].Call = f.s.pass.Fset.Position(f.s.callStart(src.site)).String()
 		l.Path = append(l.Path, Step{Pkg: f.s.pass.Pkg.Path(), Func: src.via.Name()})
 	}
 }

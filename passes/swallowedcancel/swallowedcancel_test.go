@@ -1,6 +1,11 @@
 package swallowedcancel_test
 
 import (
+	"fmt"
+	"go/token"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	"golang.org/x/tools/go/analysis/analysistest"
@@ -69,4 +74,46 @@ func setAll(t *testing.T) {
 // is safe.
 func TestSuggestedFix(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/fix")
+}
+
+// A finding carries its call path as related information: each call on
+// the path, then, for a problem in another package, the problem itself.
+func TestRelated(t *testing.T) {
+	want := map[string][]string{
+		"crossapp.go:16:9": {
+			"crossapp.go:16:9: OnGet calls crosslib.Fetch",
+			"crosslib.go:15:2: the problem, in crosslib.Fetch",
+		},
+		"crossapp.go:27:9": {
+			"crossapp.go:23:9: OnList calls list",
+			"crossapp.go:27:9: list calls crosslib.Store.Get",
+			"crosslib.go:30:55: crosslib.Store.Get calls crosslib.Fetch",
+			"crosslib.go:15:2: the problem, in crosslib.Fetch",
+		},
+		"crossapp.go:36:2": nil, // the problem is in OnPut itself
+	}
+	for _, r := range analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/crossapp") {
+		fset := r.Pass.Fset
+		for _, d := range r.Diagnostics {
+			at := short(fset.Position(d.Pos))
+			var got []string
+			for _, rel := range d.Related {
+				got = append(got, short(fset.Position(rel.Pos))+": "+rel.Message)
+			}
+			if w, ok := want[at]; !ok {
+				t.Errorf("unexpected finding at %s", at)
+			} else if !slices.Equal(got, w) {
+				t.Errorf("finding at %s: related\n\t%s\nwant\n\t%s", at, strings.Join(got, "\n\t"), strings.Join(w, "\n\t"))
+			}
+			delete(want, at)
+		}
+	}
+	for at := range want {
+		t.Errorf("no finding at %s", at)
+	}
+}
+
+// short is "base.go:line:col".
+func short(p token.Position) string {
+	return fmt.Sprintf("%s:%d:%d", filepath.Base(p.Filename), p.Line, p.Column)
 }
