@@ -256,12 +256,12 @@ func (g *generator) newUtil() *util {
 	return u
 }
 
-func (u *util) files() map[string][]byte {
+func (u *util) files() (map[string][]byte, error) {
 	var b bytes.Buffer
 	if err := templates.ExecuteTemplate(&b, "util_"+u.Kind+".go.tmpl", u); err != nil {
-		panic(err) // the templates are fixed: a failure is a bug, caught by the tests
+		return nil, fmt.Errorf("synth: internal error: %s: %v", u.Name, err)
 	}
-	return map[string][]byte{"internal/" + u.Name + "/" + u.Name + ".go": b.Bytes()}
+	return map[string][]byte{"internal/" + u.Name + "/" + u.Name + ".go": b.Bytes()}, nil
 }
 
 func (g *generator) mainFile() ([]byte, error) {

@@ -176,8 +176,11 @@ func (g *generator) generate() error {
 		// A utility package for every three domains, from the start, so
 		// that models have some to use.
 		if len(g.domains)%3 == 0 {
-			u := g.newUtil()
-			if err := g.emitAll(u.files()); err != nil {
+			files, err := g.newUtil().files()
+			if err != nil {
+				return err
+			}
+			if err := g.emitAll(files); err != nil {
 				return err
 			}
 		}
