@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -256,5 +257,24 @@ func TestFix(t *testing.T) {
 	src, _ := os.ReadFile(filepath.Join(dir, "api", "api.go"))
 	if !bytes.Contains(src, []byte(`"errors"`)) {
 		t.Errorf("after -fix, api.go does not import errors:\n%s", src)
+	}
+}
+
+// A finding at a call for a problem in another package carries no fix;
+// its message gives the command that applies the fix there, and that
+// command removes the finding.
+func TestFixInOtherPackage(t *testing.T) {
+	bin, dir := binary(t), rooms(t)
+	r := run(t, dir, bin, "./api")
+	m := regexp.MustCompile(`api/api.go:26:15: .*; to apply the suggested fix there: cancelcheck (.*) \(call path: `).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no command for the fix in store in:\n%s", r.stderr)
+	}
+	if r := run(t, dir, bin, strings.Fields(m[1])...); r.code != 0 {
+		t.Fatalf("cancelcheck %s: exit status %d; stderr:\n%s", m[1], r.code, r.stderr)
+	}
+	r = run(t, dir, bin, "./api")
+	if strings.Contains(r.stderr, "api/api.go:26:15") || !strings.Contains(r.stderr, "api/api.go:36:42") {
+		t.Errorf("after cancelcheck %s: want the finding at api/api.go:26:15 gone, the others left:\n%s", m[1], r.stderr)
 	}
 }

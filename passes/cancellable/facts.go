@@ -115,6 +115,9 @@ type Problem struct {
 	Rule   string // the analyzer that reports it: "swallowedcancel", ...
 	Pos    string // where it is: "file:line:col"
 	Reason string // one line: what is wrong and what happens on cancellation
+	// Fixable: where it is, the problem has a suggested fix, which
+	// `cancelcheck -<rule> -all -fix <its package>` applies.
+	Fixable bool
 	// Path is the call path from the function the Summary describes
 	// (Path[0]) down to the function that contains the problem (last).
 	Path []Step

@@ -55,10 +55,11 @@ func (f *Func) Report(rule string, pos token.Pos, reason string, fixes ...analys
 	}
 	f.latent = append(f.latent, latent{
 		Problem: Problem{
-			Rule:   rule,
-			Pos:    f.s.pass.Fset.Position(pos).String(),
-			Reason: reason,
-			Path:   []Step{{Pkg: f.s.pass.Pkg.Path(), Func: f.Name()}},
+			Rule:    rule,
+			Pos:     f.s.pass.Fset.Position(pos).String(),
+			Reason:  reason,
+			Fixable: len(fixes) > 0,
+			Path:    []Step{{Pkg: f.s.pass.Pkg.Path(), Func: f.Name()}},
 		},
 		pos:   pos,
 		local: true,

@@ -63,8 +63,10 @@ type Options struct {
 // otherwise at the call in this package through which the entry point
 // reaches it, naming the remote position. Each problem is reported once,
 // with the shortest call path. Findings on a line carrying (or below) a
-// //cancelcheck:ignore <rule> <reason> directive are suppressed; an
-// ignore directive for rule without a reason is itself reported.
+// //cancelcheck:ignore <rule> <reason> directive are suppressed. A
+// malformed directive is reported by one rule (see docs/integrations.md):
+// an ignore directive without a reason by the rule it names, one naming a
+// misspelt rule by that rule, any other by swallowedcancel.
 func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 	s := r.state
 	type finding struct {
@@ -111,15 +113,20 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 			d.Message = fmt.Sprintf("%s: %s (call path: %s)", rule, f.Reason, path)
 			d.SuggestedFixes = f.fixes
 		} else {
+			// The fix belongs in the other package, where the problem is.
 			last := f.Path[len(f.Path)-1]
+			reason := f.Reason
+			if f.Fixable {
+				reason += fmt.Sprintf("; to apply the suggested fix there: cancelcheck -%s -all -fix %s", rule, last.Pkg)
+			}
 			d.Message = fmt.Sprintf("%s: in %s at %s: %s (call path: %s)",
-				rule, s.stepName(last), remotePos(last.Pkg, f.Pos), f.Reason, path)
+				rule, s.stepName(last), remotePos(last.Pkg, f.Pos), reason, path)
 		}
 		pass.Report(d)
 	}
-	for _, ig := range s.dirs.all {
-		if ig.rule == rule && ig.reason == "" {
-			pass.Reportf(ig.pos, "%s: //cancelcheck:ignore %s needs a reason: //cancelcheck:ignore %s <why this is safe>", rule, rule, rule)
+	for _, p := range s.dirs.problems {
+		if p.rule == rule {
+			pass.Reportf(p.pos, "%s: %s", rule, p.message)
 		}
 	}
 }

@@ -10,6 +10,9 @@ const (
 	LogContextLeak  = "logcontextleak"
 )
 
+// Rules lists the rules' names, in the suite's order.
+var Rules = []string{SwallowedCancel, FirstErrorRule, SharedDeferred, LogContextLeak}
+
 // NewRule returns the analyzer of one rule: it requires this pass and
 // reports the rule's latent problems that entry points reach, and with its
 // -all flag every problem in the package. doc is the source of the rule's

@@ -199,6 +199,7 @@ func (sh *sharing) awaited(await *ssa.Call, o sharedOrigin) {
 		l.local = true
 		if e := f.s.exprStartingAt(pos); e != nil {
 			l.fixes = f.s.wrapCallFix(e, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")
+			l.Fixable = len(l.fixes) > 0
 		}
 	} else {
 		l.pos = o.site // in another package: report the call that reaches it

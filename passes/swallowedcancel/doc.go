@@ -43,4 +43,9 @@
 // at the top of the branch that handles the error. Suppress a finding with
 // //cancelcheck:ignore swallowedcancel <reason> on its line or the line
 // above.
+//
+// swallowedcancel also reports malformed //cancelcheck: directives that
+// concern no rule in particular: an ignore directive without a rule, or
+// naming no rule, an unknown directive, an entry-point directive outside
+// a function declaration's doc comment.
 package swallowedcancel

@@ -9,12 +9,12 @@ import (
 
 //cancelcheck:cancellable
 func OnRoom(t *deferred.Task) (string, error) {
-	return deferred.Await(t, lib.WaitForRoom("!r:matrix.org")) // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*\(call path: OnRoom → lib.WaitForRoom\)`
+	return deferred.Await(t, lib.WaitForRoom("!r:matrix.org")) // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*wrap it in deferred.StopCancellation \(call path: OnRoom → lib.WaitForRoom\)`
 }
 
 //cancelcheck:cancellable
 func OnLoadRoom(t *deferred.Task) (string, error) {
-	return lib.LoadRoom(t, "!r:matrix.org") // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*\(call path: OnLoadRoom → lib.LoadRoom → lib.WaitForRoom\)`
+	return lib.LoadRoom(t, "!r:matrix.org") // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*wrap it in deferred.StopCancellation; to apply the suggested fix there: cancelcheck -shareddeferred -all -fix shareddeferred/lib \(call path: OnLoadRoom → lib.LoadRoom → lib.WaitForRoom\)`
 }
 
 //cancelcheck:cancellable
