@@ -27,17 +27,10 @@ func TestCuts(t *testing.T) {
 
 // The FirstError flag and the problems cross packages through facts.
 func TestAcrossPackages(t *testing.T) {
-	setAll(t)
+	fixture.SetFlag(t, firsterror.Analyzer, "all", "true")
 	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/crosslib")
-	firsterror.Analyzer.Flags.Set("all", "false")
+	fixture.SetFlag(t, firsterror.Analyzer, "all", "false")
 	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/crossapp")
-}
-
-func setAll(t *testing.T) {
-	if err := firsterror.Analyzer.Flags.Set("all", "true"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { firsterror.Analyzer.Flags.Set("all", "false") })
 }
 
 // The suggested fixes: errors.Is for ==, UnwrapFirstError before a type

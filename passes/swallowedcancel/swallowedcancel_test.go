@@ -58,15 +58,8 @@ func TestIgnore(t *testing.T) {
 // Code that no entry point reaches is silent; -all reports it.
 func TestAll(t *testing.T) {
 	fixture.AssertSilent(t, swallowedcancel.Analyzer, "swallowedcancel/noentry")
-	setAll(t)
+	fixture.SetFlag(t, swallowedcancel.Analyzer, "all", "true")
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/noentry", "swallowedcancel/crosslib")
-}
-
-func setAll(t *testing.T) {
-	if err := swallowedcancel.Analyzer.Flags.Set("all", "true"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { swallowedcancel.Analyzer.Flags.Set("all", "false") })
 }
 
 // The suggested fix re-raises cancellations at the top of the branch that
