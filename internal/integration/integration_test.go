@@ -1,323 +1,300 @@
 package integration
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
+	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/cancelcheck/cancelcheck/internal/fixture"
 )
 
-var build struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
-
-// binary builds cancelcheck once for all the tests.
-func binary(t *testing.T) string {
-	t.Helper()
-	if testing.Short() {
-		t.Skip("builds cancelcheck and runs it on a module")
-	}
-	build.once.Do(func() {
-		build.dir, build.err = os.MkdirTemp("", "cancelcheck-integration")
-		if build.err != nil {
-			return
-		}
-		build.bin = filepath.Join(build.dir, "cancelcheck")
-		cmd := exec.Command("go", "build", "-o", build.bin, "./cmd/cancelcheck")
-		cmd.Dir = fixture.Root(t)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			build.err = errors.New(string(out))
-		}
-	})
-	if build.err != nil {
-		t.Fatal(build.err)
-	}
-	return build.bin
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if build.dir != "" {
-		os.RemoveAll(build.dir)
-	}
-	os.Exit(code)
-}
-
-// module copies the fixture module testdata/integration to a new
-// directory and writes its go.mod, which replaces cancelcheck with this
-// checkout.
-func module(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(fixture.Root(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS(filepath.Join(root, "testdata", "integration"))); err != nil {
-		t.Fatal(err)
-	}
-	gomod := "module example.com/feeds\n\ngo 1.26.0\n\n" +
-		"require github.com/cancelcheck/cancelcheck v0.0.0\n\n" +
-		"replace github.com/cancelcheck/cancelcheck => " + root + "\n"
-	write(t, dir, "go.mod", gomod)
-	return dir
-}
-
-func write(t *testing.T, dir, name, content string) {
-	t.Helper()
-	path := filepath.Join(dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
-// run runs a command in dir, offline: everything the module needs is in
-// this checkout and the standard library.
-func run(t *testing.T, dir, name string, args ...string) result {
-	t.Helper()
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GOWORK=off", "GOPROXY=off", "GOTOOLCHAIN=local", "GOFLAGS=-mod=mod")
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	code := 0
-	if errors.As(err, &exit) {
-		code = exit.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	r := result{stdout.String(), stderr.String(), code}
-	if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
-		t.Errorf("%s %q printed a stack trace:\n%s", name, args, r.stderr)
-	}
-	return r
-}
-
-// The findings on the fixture: three problems in package store reach
-// package api's entry points through facts (two reported at the calls in
-// api, the third suppressed in store by //cancelcheck:ignore with a
-// reason), and api has a swallowed cancellation (under //nolint, which
-// only golangci-lint honours), an ignore directive without a reason, and
-// the finding that it therefore does not suppress. In source order.
-var findings = []string{
-	"api/api.go:17:9: swallowedcancel: in store.Store.Title at example.com/feeds/store/store.go:21: the error from Await may be a cancellation",
-	"api/api.go:24:9: firsterror: in store.Store.Body at example.com/feeds/store/store.go:32: fmt.Errorf with %v",
-	"api/api.go:40:2: swallowedcancel: the error from Await may be a cancellation",
-	"api/api.go:52:2: swallowedcancel: //cancelcheck:ignore swallowedcancel needs a reason",
-	"api/api.go:53:2: swallowedcancel: the error from Await may be a cancellation",
-}
-
-// The call paths of the two findings in api for problems in store, as
-// related information printed below each finding ("position: \tmessage"):
-// the call, then the problem in store. Under go vet, store's positions
-// come from its export data, which has lines but no columns.
-var (
-	related = []string{
+// The findings on the fixture module, in source order, as the standalone
+// command prints them. Package api's entry points are declared with
+// //cancelcheck:cancellable; package web's are methods registered with
+// deferredhttp.Cancellable. Three problems in package store reach them
+// through facts and are reported at the calls (Title's at two); the
+// fourth, in Summary, is suppressed by //cancelcheck:ignore with a
+// reason. api also has a swallowed cancellation under //nolint (which
+// only golangci-lint honours), an ignore directive without a reason and
+// the finding that it therefore does not suppress; web an == that never
+// sees a cancellation.
+//
+// Each finding at a call for a problem in store has its call path below
+// it as related lines: the call, then the problem. Under go vet, store's
+// positions come from its export data, which has lines, up to the last
+// declaration, but no columns: the problem in Link, the last declaration,
+// is left out.
+var findings = []struct {
+	text         string   // position, rule and the start of the message
+	related, vet []string // standalone and under go vet
+}{{
+	text: "api/api.go:17:9: swallowedcancel: in store.Store.Title at example.com/feeds/store/store.go:21: the error from Await may be a cancellation",
+	related: []string{
 		"api/api.go:17:9: \tOnTitle calls store.Store.Title",
 		"store/store.go:21:2: \tthe problem, in store.Store.Title",
-		"api/api.go:24:9: \tOnBody calls store.Store.Body",
-		"store/store.go:32:14: \tthe problem, in store.Store.Body",
-	}
-	relatedVet = []string{
+	},
+	vet: []string{
 		"api/api.go:17:9: \tOnTitle calls store.Store.Title",
 		"store/store.go:21:1: \tthe problem, in store.Store.Title",
+	},
+}, {
+	text: "api/api.go:24:9: firsterror: in store.Store.Body at example.com/feeds/store/store.go:32: fmt.Errorf with %v",
+	related: []string{
+		"api/api.go:24:9: \tOnBody calls store.Store.Body",
+		"store/store.go:32:14: \tthe problem, in store.Store.Body",
+	},
+	vet: []string{
 		"api/api.go:24:9: \tOnBody calls store.Store.Body",
 		"store/store.go:32:1: \tthe problem, in store.Store.Body",
+	},
+}, {
+	text: "api/api.go:40:2: swallowedcancel: the error from Await may be a cancellation",
+}, {
+	text: "api/api.go:52:2: swallowedcancel: //cancelcheck:ignore swallowedcancel needs a reason",
+}, {
+	text: "api/api.go:53:2: swallowedcancel: the error from Await may be a cancellation",
+}, {
+	text: "web/web.go:28:15: firsterror: in store.Store.Link at example.com/feeds/store/store.go:67: fmt.Errorf with %v",
+	related: []string{
+		"web/web.go:28:15: \tAPI.OnGetLink calls store.Store.Link",
+		"store/store.go:67:14: \tthe problem, in store.Store.Link",
+	},
+	vet: []string{
+		"web/web.go:28:15: \tAPI.OnGetLink calls store.Store.Link",
+	},
+}, {
+	text: "web/web.go:38:42: swallowedcancel: in store.Store.Title at example.com/feeds/store/store.go:21: the error from Await may be a cancellation",
+	related: []string{
+		"web/web.go:38:42: \tAPI.OnGetTitle calls store.Store.Title",
+		"store/store.go:21:2: \tthe problem, in store.Store.Title",
+	},
+	vet: []string{
+		"web/web.go:38:42: \tAPI.OnGetTitle calls store.Store.Title",
+		"store/store.go:21:1: \tthe problem, in store.Store.Title",
+	},
+}, {
+	text: "web/web.go:46:10: firsterror: == deferred.ErrCancelled is never true for a cancellation",
+}}
+
+// texts returns the text of findings[i] for each i.
+func texts(is ...int) []string {
+	var out []string
+	for _, i := range is {
+		out = append(out, findings[i].text)
 	}
-)
+	return out
+}
 
-// findingLines returns the lines of output that are findings, without
-// go vet's "# package" headers, cancelcheck's own messages and the
-// related lines below the findings.
-func findingLines(output string) []string {
-	var lines []string
-	for _, line := range outputLines(output) {
-		if !isRelated(line) {
-			lines = append(lines, line)
-		}
+// A driver runs cancelcheck on the module: standalone, or as go vet's
+// vet tool.
+type driver struct {
+	name string
+	vet  bool
+	cmd  []string // the command line before the flags and packages
+}
+
+func drivers(bin string) []driver {
+	return []driver{
+		{"standalone", false, []string{bin}},
+		{"vet", true, []string{"go", "vet", "-vettool=" + bin}},
 	}
-	return lines
 }
 
-// relatedLines returns the related lines of output, in order.
-func relatedLines(output string) []string {
-	return slices.DeleteFunc(outputLines(output), func(line string) bool { return !isRelated(line) })
-}
-
-func outputLines(output string) []string {
-	var lines []string
-	for _, line := range strings.Split(output, "\n") {
-		if line != "" && !strings.HasPrefix(line, "#") && !strings.HasPrefix(line, "cancelcheck: ") {
-			lines = append(lines, line)
-		}
-	}
-	return lines
-}
-
-// isRelated reports whether an output line is related information:
-// "position: \tmessage".
-func isRelated(line string) bool {
-	_, msg, _ := strings.Cut(line, ": ")
-	return strings.HasPrefix(msg, "\t")
-}
-
-// checkRelated checks that the related lines are exactly want, in order.
-func checkRelated(t *testing.T, got, want []string) {
+func (d driver) run(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	if !slices.Equal(got, want) {
-		t.Errorf("related lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	return run(t, dir, d.cmd[0], append(d.cmd[1:], args...)...)
 }
 
-// checkFindings checks that the lines are exactly the findings want, in
-// order, each beginning with its position and message.
-func checkFindings(t *testing.T, got, want []string) {
-	t.Helper()
-	if len(got) != len(want) {
-		t.Errorf("got %d findings, want %d:\n%s", len(got), len(want), strings.Join(got, "\n"))
-		return
-	}
-	for i := range want {
-		if !strings.HasPrefix(got[i], want[i]) {
-			t.Errorf("finding %d:\n got %s\nwant %s...", i, got[i], want[i])
+// findings returns the findings the driver prints, with their related
+// lines, in the order of d.sorted.
+func (d driver) findings(output string) []finding {
+	return d.sorted(parseFindings(output))
+}
+
+// want returns the findings the driver should print, in the order of
+// d.sorted.
+func (d driver) want() []finding {
+	var want []finding
+	for _, f := range findings {
+		related := f.related
+		if d.vet {
+			related = f.vet
 		}
+		want = append(want, finding{f.text, related})
 	}
+	return d.sorted(want)
 }
 
-// go vet runs cancelcheck one package at a time; the problems in package
-// store reach package api's entry points through facts. go vet groups
-// the findings by rule: compare them sorted.
-func TestVet(t *testing.T) {
-	t.Parallel()
-	bin, dir := binary(t), module(t)
-	r := run(t, dir, "go", "vet", "-vettool="+bin, "./...")
-	if r.code != 1 {
-		t.Errorf("go vet: exit status %d, want 1 (findings)", r.code)
+// sorted returns findings in an order that does not depend on the
+// driver's: the standalone command prints them in source order; go vet
+// groups them by package, then by rule, so they are sorted.
+func (d driver) sorted(fs []finding) []finding {
+	if d.vet {
+		return byText(fs)
 	}
-	got := findingLines(r.stderr)
-	slices.Sort(got)
-	checkFindings(t, got, slices.Sorted(slices.Values(findings)))
-	// go vet prints firsterror's findings before swallowedcancel's.
-	checkRelated(t, relatedLines(r.stderr), append(slices.Clone(relatedVet[2:]), relatedVet[:2]...))
+	return fs
+}
 
-	r = run(t, dir, "go", "vet", "-vettool="+bin, "./clean")
+// checkSilent checks that a run exited 0 and printed nothing.
+func checkSilent(t *testing.T, what string, r result) {
+	t.Helper()
 	if r.code != 0 || r.stderr != "" || r.stdout != "" {
-		t.Errorf("go vet ./clean: exit status %d, output %q %q; want 0 and silence", r.code, r.stdout, r.stderr)
+		t.Errorf("%s: exit status %d, output %q %q; want 0 and silence", what, r.code, r.stdout, r.stderr)
 	}
 }
 
-// go vet -json prints the findings as JSON on stdout and exits 0.
-func TestVetJSON(t *testing.T) {
+// Both drivers print the findings with their call paths and exit 1, and
+// are silent on correct code and exit 0. go vet runs cancelcheck one
+// package at a time: the problems in package store reach the entry
+// points in api and web through facts. The standalone command prints paths
+// relative to the current directory.
+func TestFindings(t *testing.T) {
 	t.Parallel()
-	bin, dir := binary(t), module(t)
-	r := run(t, dir, "go", "vet", "-vettool="+bin, "-json", "./...")
-	if r.code != 0 {
-		t.Errorf("go vet -json: exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+	bin := binary(t)
+	for _, d := range drivers(bin) {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			dir := module(t)
+			r := d.run(t, dir, "./...")
+			if r.code != 1 {
+				t.Errorf("exit status %d, want 1 (findings); stderr:\n%s", r.code, r.stderr)
+			}
+			checkFindings(t, d.findings(r.stderr), d.want())
+			checkSilent(t, "./clean", d.run(t, dir, "./clean"))
+		})
 	}
-	// One JSON object per package.
-	var got []string
-	dec := json.NewDecoder(strings.NewReader(r.stdout))
-	for dec.More() {
-		var tree map[string]map[string][]struct {
-			Posn    string `json:"posn"`
-			Message string `json:"message"`
-		}
-		if err := dec.Decode(&tree); err != nil {
-			t.Fatalf("go vet -json: %v in:\n%s", err, r.stdout)
-		}
-		for pkg, rules := range tree {
-			for _, diags := range rules {
-				for _, d := range diags {
-					rel, _ := filepath.Rel(dir, d.Posn)
-					got = append(got, pkg+" "+filepath.ToSlash(rel)+": "+d.Message)
+}
+
+// -json prints the findings as JSON on stdout, one object (go vet: one
+// object per package) mapping packages to rules to findings. The
+// standalone command exits 1 on findings in every format; go vet -json
+// exits 0.
+func TestJSON(t *testing.T) {
+	t.Parallel()
+	bin := binary(t)
+	for _, d := range drivers(bin) {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			dir := module(t)
+			r := d.run(t, dir, "-json", "./...")
+			code := 1 // findings, in every format
+			if d.vet {
+				code = 0
+			}
+			if r.code != code {
+				t.Errorf("exit status %d, want %d; stderr:\n%s", r.code, code, r.stderr)
+			}
+			var want []finding
+			for _, f := range findings {
+				file, _, _ := strings.Cut(f.text, ":")
+				want = append(want, finding{text: "example.com/feeds/" + path.Dir(file) + " " + f.text})
+			}
+			checkFindings(t, jsonFindings(t, dir, r.stdout), byText(want))
+		})
+	}
+}
+
+// -all reports the problems of a library that no entry point reaches.
+func TestAll(t *testing.T) {
+	t.Parallel()
+	bin := binary(t)
+	for _, d := range drivers(bin) {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			dir := module(t)
+			checkSilent(t, "./store without -all", d.run(t, dir, "./store"))
+			r := d.run(t, dir, "-all", "./store")
+			if r.code != 1 {
+				t.Errorf("-all ./store: exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
+			}
+			checkLines(t, d.findings(r.stderr),
+				"store/store.go:21:2: swallowedcancel: the error from Await may be a cancellation",
+				"store/store.go:32:14: firsterror: fmt.Errorf with %v",
+				"store/store.go:67:14: firsterror: fmt.Errorf with %v",
+			)
+		})
+	}
+}
+
+// -fix -diff shows the suggested fixes and changes nothing (go vet exits 1
+// when the diff is not empty); -fix applies them, after which only the
+// findings without a local fix are left.
+func TestFix(t *testing.T) {
+	t.Parallel()
+	bin := binary(t)
+	for _, d := range drivers(bin) {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			dir := module(t)
+			before := read(t, dir, "api/api.go") + read(t, dir, "web/web.go")
+			r := d.run(t, dir, "-fix", "-diff", "./...")
+			code := 0 // the fixes are shown
+			if d.vet {
+				code = 1 // the diff is not empty
+			}
+			if r.code != code {
+				t.Errorf("-fix -diff: exit status %d, want %d; stderr:\n%s", r.code, code, r.stderr)
+			}
+			for _, want := range []string{
+				"+++ " + filepath.Join(dir, "api", "api.go"),
+				"+++ " + filepath.Join(dir, "web", "web.go"),
+				"+\t\"errors\"",
+				"+\t\tif errors.Is(err, deferred.ErrCancelled) {\n+\t\t\treturn 0, err\n",
+				"-\t\tif err == deferred.ErrCancelled {\n+\t\tif errors.Is(err, deferred.ErrCancelled) {\n",
+			} {
+				if !strings.Contains(r.stdout, want) {
+					t.Errorf("-fix -diff: no %q in:\n%s", want, r.stdout)
 				}
 			}
-		}
+			if after := read(t, dir, "api/api.go") + read(t, dir, "web/web.go"); after != before {
+				t.Errorf("-fix -diff changed the files")
+			}
+
+			if r := d.run(t, dir, "-fix", "./..."); r.code != 0 {
+				t.Errorf("-fix: exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+			}
+			for _, file := range []string{"api/api.go", "web/web.go"} {
+				if src := read(t, dir, file); !strings.Contains(src, "\t\"errors\"\n") {
+					t.Errorf("after -fix, %s does not import errors:\n%s", file, src)
+				}
+			}
+			// The import of errors moved everything down a line; in api
+			// the fix for OnRefresh three more.
+			r = d.run(t, dir, "./...")
+			checkLines(t, d.findings(r.stderr),
+				strings.Replace(findings[0].text, ":17:", ":18:", 1),
+				strings.Replace(findings[1].text, ":24:", ":25:", 1),
+				strings.Replace(findings[3].text, ":52:", ":56:", 1),
+				strings.Replace(findings[5].text, ":28:", ":29:", 1),
+				strings.Replace(findings[6].text, ":38:", ":39:", 1),
+			)
+		})
 	}
-	slices.Sort(got)
-	var want []string
-	for _, f := range slices.Sorted(slices.Values(findings)) {
-		want = append(want, "example.com/feeds/api "+f)
-	}
-	checkFindings(t, got, want)
 }
 
-// go vet -fix -diff shows the suggested fixes and changes nothing; go vet
-// -fix applies them, after which only the findings without a local fix
-// are left.
-func TestVetFix(t *testing.T) {
-	t.Parallel()
-	bin, dir := binary(t), module(t)
-	api := filepath.Join(dir, "api", "api.go")
-	before, _ := os.ReadFile(api)
-	r := run(t, dir, "go", "vet", "-vettool="+bin, "-fix", "-diff", "./...")
-	if r.code != 1 {
-		t.Errorf("go vet -fix -diff: exit status %d, want 1 (a diff)", r.code)
-	}
-	for _, want := range []string{"+++ " + api, "+\t\"errors\"", "+\t\tif errors.Is(err, deferred.ErrCancelled) {\n+\t\t\treturn 0, err\n"} {
-		if !strings.Contains(r.stdout, want) {
-			t.Errorf("go vet -fix -diff: no %q in:\n%s", want, r.stdout)
-		}
-	}
-	if after, _ := os.ReadFile(api); !bytes.Equal(before, after) {
-		t.Errorf("go vet -fix -diff changed api.go")
-	}
-
-	if r := run(t, dir, "go", "vet", "-vettool="+bin, "-fix", "./..."); r.code != 0 {
-		t.Errorf("go vet -fix: exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
-	}
-	// The import of errors moved everything down a line; the fix for
-	// OnRefresh three more.
-	r = run(t, dir, "go", "vet", "-vettool="+bin, "./...")
-	got := findingLines(r.stderr)
-	slices.Sort(got)
-	checkFindings(t, got, []string{
-		strings.Replace(findings[0], ":17:", ":18:", 1),
-		strings.Replace(findings[1], ":24:", ":25:", 1),
-		strings.Replace(findings[3], ":52:", ":56:", 1),
-	})
-}
-
-// The standalone command prints the findings in source order with paths
-// relative to the current directory, and exits 1; on correct code it is
-// silent and exits 0.
-func TestStandalone(t *testing.T) {
+// A finding at a call for a problem in another package carries no fix;
+// its message gives the command that applies the fix there, and that
+// command removes the finding, and the other findings of that problem.
+func TestFixInOtherPackage(t *testing.T) {
 	t.Parallel()
 	bin, dir := binary(t), module(t)
 	r := run(t, dir, bin, "./...")
-	if r.code != 1 {
-		t.Errorf("exit status %d, want 1 (findings)", r.code)
+	m := regexp.MustCompile(`api/api.go:24:9: .*; to apply the suggested fix there: cancelcheck (.*) \(call path: `).FindStringSubmatch(r.stderr)
+	if m == nil {
+		t.Fatalf("no command for the fix in store in:\n%s", r.stderr)
 	}
-	checkFindings(t, findingLines(r.stderr), findings)
-	checkRelated(t, relatedLines(r.stderr), related)
-
-	r = run(t, dir, bin, "./clean")
-	if r.code != 0 || r.stderr != "" || r.stdout != "" {
-		t.Errorf("./clean: exit status %d, output %q %q; want 0 and silence", r.code, r.stdout, r.stderr)
+	if r := run(t, dir, bin, strings.Fields(m[1])...); r.code != 0 {
+		t.Fatalf("cancelcheck %s: exit status %d; stderr:\n%s", m[1], r.code, r.stderr)
 	}
+	r = run(t, dir, bin, "./...")
+	checkLines(t, parseFindings(r.stderr), texts(0, 2, 3, 4, 6, 7)...)
 }
 
 // A package that does not compile, and a pattern that names nothing, exit
@@ -334,7 +311,7 @@ func TestLoadErrors(t *testing.T) {
 	for _, want := range []string{
 		"broken/broken.go:3:13: cannot use \"one\"",
 		"cancelcheck: some packages could not be loaded or analysed",
-		findings[0],
+		findings[0].text,
 	} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("broken package: no %q in:\n%s", want, r.stderr)
@@ -360,8 +337,9 @@ func TestUsageErrors(t *testing.T) {
 }
 
 // -sarif prints a SARIF 2.1.0 log: a rule per analyzer with its help
-// link, a result per finding with its region and fixes. .ci/sarif.sh
-// validates the same output against the schema.
+// link, a result per finding with its region, fixes and call path (as
+// related locations and as a code flow, from the call to the problem).
+// .ci/sarif.sh validates the same output against the schema.
 func TestSARIF(t *testing.T) {
 	t.Parallel()
 	bin, dir := binary(t), module(t)
@@ -436,19 +414,20 @@ func TestSARIF(t *testing.T) {
 	flows := make(map[string][]string) // by result: its related locations, then its code flow
 	for _, res := range run.Results {
 		loc := res.Locations[0].PhysicalLocation
-		got = append(got, fmt.Sprintf("%s:%d:%d: %s", loc.ArtifactLocation.URI, loc.Region.StartLine, loc.Region.StartColumn, res.RuleID))
+		at := fmt.Sprintf("%s:%d:%d: %s", loc.ArtifactLocation.URI, loc.Region.StartLine, loc.Region.StartColumn, res.RuleID)
+		got = append(got, at)
 		for _, rel := range res.RelatedLocations {
-			flows[got[len(got)-1]] = append(flows[got[len(got)-1]], "related "+rel.String())
+			flows[at] = append(flows[at], "related "+rel.String())
 		}
 		for _, cf := range res.CodeFlows {
 			for _, tf := range cf.ThreadFlows {
 				for _, l := range tf.Locations {
-					flows[got[len(got)-1]] = append(flows[got[len(got)-1]], "flow "+l.Location.String())
+					flows[at] = append(flows[at], "flow "+l.Location.String())
 				}
 			}
 		}
 		if loc.ArtifactLocation.URIBaseID != "%SRCROOT%" {
-			t.Errorf("result %s: uriBaseId %q, want %%SRCROOT%%", got[len(got)-1], loc.ArtifactLocation.URIBaseID)
+			t.Errorf("result %s: uriBaseId %q, want %%SRCROOT%%", at, loc.ArtifactLocation.URIBaseID)
 		}
 		for _, fix := range res.Fixes {
 			for _, rep := range fix.ArtifactChanges[0].Replacements {
@@ -459,32 +438,23 @@ func TestSARIF(t *testing.T) {
 		}
 	}
 	var want []string
+	wantFlows := make(map[string][]string)
 	for _, f := range findings {
-		posn, rest, _ := strings.Cut(f, ": ")
+		posn, rest, _ := strings.Cut(f.text, ": ")
 		rule, _, _ := strings.Cut(rest, ":")
-		want = append(want, posn+": "+rule)
+		at := posn + ": " + rule
+		want = append(want, at)
+		for _, kind := range []string{"related ", "flow "} {
+			for _, rel := range f.related {
+				wantFlows[at] = append(wantFlows[at], kind+strings.Replace(rel, ": \t", ": ", 1))
+			}
+		}
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("results:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if fixes != 2 {
-		t.Errorf("%d fixes insert the errors.Is re-raise, want 2 (OnRefresh, OnCount)", fixes)
-	}
-	// A problem in store reported in api: its call path as related
-	// locations and as a code flow, from the call in api to the problem.
-	wantFlows := map[string][]string{
-		"api/api.go:17:9: swallowedcancel": {
-			"related api/api.go:17:9: OnTitle calls store.Store.Title",
-			"related store/store.go:21:2: the problem, in store.Store.Title",
-			"flow api/api.go:17:9: OnTitle calls store.Store.Title",
-			"flow store/store.go:21:2: the problem, in store.Store.Title",
-		},
-		"api/api.go:24:9: firsterror": {
-			"related api/api.go:24:9: OnBody calls store.Store.Body",
-			"related store/store.go:32:14: the problem, in store.Store.Body",
-			"flow api/api.go:24:9: OnBody calls store.Store.Body",
-			"flow store/store.go:32:14: the problem, in store.Store.Body",
-		},
+	if fixes != 3 {
+		t.Errorf("%d fixes insert errors.Is(err, deferred.ErrCancelled), want 3 (OnRefresh, OnCount, OnGetAuthors)", fixes)
 	}
 	if !reflect.DeepEqual(flows, wantFlows) {
 		t.Errorf("related locations and code flows:\n%v\nwant:\n%v", flows, wantFlows)
@@ -517,36 +487,31 @@ func (l sarifLocation) String() string {
 func TestBaseline(t *testing.T) {
 	t.Parallel()
 	bin, dir := binary(t), module(t)
+	recorded := fmt.Sprintf("%d findings", len(findings))
 	r := run(t, dir, bin, "-baseline-write", "before.json", "./...")
-	if r.code != 0 || !strings.Contains(r.stderr, "recorded 5 findings in before.json") {
-		t.Fatalf("-baseline-write: exit status %d, stderr %q; want 0 and 5 findings recorded", r.code, r.stderr)
+	if r.code != 0 || !strings.Contains(r.stderr, "recorded "+recorded+" in before.json") {
+		t.Fatalf("-baseline-write: exit status %d, stderr %q; want 0 and %s recorded", r.code, r.stderr, recorded)
 	}
 
-	// Shift every line of both packages, store's included: the messages
-	// at api's calls name store's lines.
-	for _, name := range []string{"api/api.go", "store/store.go"} {
-		path := filepath.Join(dir, filepath.FromSlash(name))
-		src, _ := os.ReadFile(path)
-		src = bytes.Replace(src, []byte("\nimport ("), []byte("\n// Moved down by three lines.\n\n\nimport ("), 1)
-		write(t, dir, name, string(src))
+	// Shift every line of the packages with findings and of store: the
+	// messages at the calls name store's lines.
+	for _, name := range []string{"api/api.go", "web/web.go", "store/store.go"} {
+		src := strings.Replace(read(t, dir, name), "\nimport (", "\n// Moved down by three lines.\n\n\nimport (", 1)
+		write(t, dir, name, src)
 	}
 	if r := run(t, dir, bin, "-baseline-write", "after.json", "./..."); r.code != 0 {
 		t.Fatalf("-baseline-write after the shift: exit status %d; stderr:\n%s", r.code, r.stderr)
 	}
-	before, _ := os.ReadFile(filepath.Join(dir, "before.json"))
-	after, _ := os.ReadFile(filepath.Join(dir, "after.json"))
-	if !bytes.Equal(before, after) {
+	if before, after := read(t, dir, "before.json"), read(t, dir, "after.json"); before != after {
 		t.Errorf("the baseline changed when lines moved:\n%s\n---\n%s", before, after)
 	}
 	r = run(t, dir, bin, "-baseline", "before.json", "./...")
-	if r.code != 0 || len(findingLines(r.stderr)) != 0 || !strings.Contains(r.stderr, "5 findings recorded in before.json not reported") {
+	if r.code != 0 || len(parseFindings(r.stderr)) != 0 || !strings.Contains(r.stderr, recorded+" recorded in before.json not reported") {
 		t.Errorf("-baseline after the shift: exit status %d, stderr:\n%s\nwant 0 and no finding", r.code, r.stderr)
 	}
 
 	// A new entry point with a new problem.
-	api := filepath.Join(dir, "api", "api.go")
-	src, _ := os.ReadFile(api)
-	write(t, dir, "api/api.go", string(src)+`
+	write(t, dir, "api/api.go", read(t, dir, "api/api.go")+`
 //cancelcheck:cancellable
 func OnNew(t *deferred.Task, d *deferred.Deferred[int]) error {
 	if _, err := deferred.Await(t, d); err != nil {
@@ -559,5 +524,5 @@ func OnNew(t *deferred.Task, d *deferred.Deferred[int]) error {
 	if r.code != 1 {
 		t.Errorf("-baseline with a new finding: exit status %d, want 1", r.code)
 	}
-	checkFindings(t, findingLines(r.stderr), []string{"api/api.go:65:2: swallowedcancel: the error from Await may be a cancellation"})
+	checkLines(t, parseFindings(r.stderr), "api/api.go:65:2: swallowedcancel: the error from Await may be a cancellation")
 }

@@ -1,5 +1,5 @@
-// Package api has the entry points: each is cancellable, and each reaches
-// code in package store or has a problem of its own.
+// Package api has entry points declared with //cancelcheck:cancellable:
+// each reaches code in package store or has a problem of its own.
 package api
 
 import (

@@ -1,6 +1,6 @@
 // Package store loads feeds. It has no entry point of its own: its
-// problems are reported where package api's entry points reach them,
-// through the facts cancelcheck exports for this package.
+// problems are reported where the entry points of packages api and web
+// reach them, through the facts cancelcheck exports for this package.
 package store
 
 import (
@@ -42,4 +42,29 @@ func (s *Store) Summary(t *deferred.Task, name string) string {
 		return ""
 	}
 	return sum
+}
+
+// Authors loads the authors of several feeds at once, and keeps the
+// cancellation in its error chain: correct.
+func (s *Store) Authors(t *deferred.Task, names []string) ([]string, error) {
+	var ds []*deferred.Deferred[string]
+	for _, name := range names {
+		ds = append(ds, s.Fetch(name))
+	}
+	authors, err := deferred.Await(t, deferred.Gather(ds, true))
+	if err != nil {
+		return nil, fmt.Errorf("authors of %v: %w", names, err)
+	}
+	return authors, nil
+}
+
+// Link cuts the cancellation out of its error chain, like Body. It is the
+// file's last declaration: go vet, which knows this package by its export
+// data, knows no line past it, so it cannot show where the problem is.
+func (s *Store) Link(t *deferred.Task, name string) (string, error) {
+	link, err := deferred.Await(t, s.Fetch(name))
+	if err != nil {
+		return "", fmt.Errorf("link of %s: %v", name, err)
+	}
+	return link, nil
 }
