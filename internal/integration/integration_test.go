@@ -107,6 +107,18 @@ func drivers(bin string) []driver {
 	}
 }
 
+// eachDriver runs test on each driver, in parallel, each on a copy of
+// the module.
+func eachDriver(t *testing.T, test func(t *testing.T, d driver, dir string)) {
+	bin := binary(t)
+	for _, d := range drivers(bin) {
+		t.Run(d.name, func(t *testing.T) {
+			t.Parallel()
+			test(t, d, module(t))
+		})
+	}
+}
+
 func (d driver) run(t *testing.T, dir string, args ...string) result {
 	t.Helper()
 	return run(t, dir, d.cmd[0], append(d.cmd[1:], args...)...)
@@ -157,19 +169,14 @@ func checkSilent(t *testing.T, what string, r result) {
 // relative to the current directory.
 func TestFindings(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
-	for _, d := range drivers(bin) {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			dir := module(t)
-			r := d.run(t, dir, "./...")
-			if r.code != 1 {
-				t.Errorf("exit status %d, want 1 (findings); stderr:\n%s", r.code, r.stderr)
-			}
-			checkFindings(t, d.findings(r.stderr), d.want())
-			checkSilent(t, "./clean", d.run(t, dir, "./clean"))
-		})
-	}
+	eachDriver(t, func(t *testing.T, d driver, dir string) {
+		r := d.run(t, dir, "./...")
+		if r.code != 1 {
+			t.Errorf("exit status %d, want 1 (findings); stderr:\n%s", r.code, r.stderr)
+		}
+		checkFindings(t, d.findings(r.stderr), d.want())
+		checkSilent(t, "./clean", d.run(t, dir, "./clean"))
+	})
 }
 
 // -json prints the findings as JSON on stdout, one object (go vet: one
@@ -178,49 +185,39 @@ func TestFindings(t *testing.T) {
 // exits 0.
 func TestJSON(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
-	for _, d := range drivers(bin) {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			dir := module(t)
-			r := d.run(t, dir, "-json", "./...")
-			code := 1 // findings, in every format
-			if d.vet {
-				code = 0
-			}
-			if r.code != code {
-				t.Errorf("exit status %d, want %d; stderr:\n%s", r.code, code, r.stderr)
-			}
-			var want []finding
-			for _, f := range findings {
-				file, _, _ := strings.Cut(f.text, ":")
-				want = append(want, finding{text: "example.com/feeds/" + path.Dir(file) + " " + f.text})
-			}
-			checkFindings(t, jsonFindings(t, dir, r.stdout), byText(want))
-		})
-	}
+	eachDriver(t, func(t *testing.T, d driver, dir string) {
+		r := d.run(t, dir, "-json", "./...")
+		code := 1 // findings, in every format
+		if d.vet {
+			code = 0
+		}
+		if r.code != code {
+			t.Errorf("exit status %d, want %d; stderr:\n%s", r.code, code, r.stderr)
+		}
+		var want []finding
+		for _, f := range findings {
+			file, _, _ := strings.Cut(f.text, ":")
+			want = append(want, finding{text: "example.com/feeds/" + path.Dir(file) + " " + f.text})
+		}
+		checkFindings(t, jsonFindings(t, dir, r.stdout), byText(want))
+	})
 }
 
 // -all reports the problems of a library that no entry point reaches.
 func TestAll(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
-	for _, d := range drivers(bin) {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			dir := module(t)
-			checkSilent(t, "./store without -all", d.run(t, dir, "./store"))
-			r := d.run(t, dir, "-all", "./store")
-			if r.code != 1 {
-				t.Errorf("-all ./store: exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
-			}
-			checkLines(t, d.findings(r.stderr),
-				"store/store.go:21:2: swallowedcancel: the error from Await may be a cancellation",
-				"store/store.go:32:14: firsterror: fmt.Errorf with %v",
-				"store/store.go:67:14: firsterror: fmt.Errorf with %v",
-			)
-		})
-	}
+	eachDriver(t, func(t *testing.T, d driver, dir string) {
+		checkSilent(t, "./store without -all", d.run(t, dir, "./store"))
+		r := d.run(t, dir, "-all", "./store")
+		if r.code != 1 {
+			t.Errorf("-all ./store: exit status %d, want 1; stderr:\n%s", r.code, r.stderr)
+		}
+		checkLines(t, d.findings(r.stderr),
+			"store/store.go:21:2: swallowedcancel: the error from Await may be a cancellation",
+			"store/store.go:32:14: firsterror: fmt.Errorf with %v",
+			"store/store.go:67:14: firsterror: fmt.Errorf with %v",
+		)
+	})
 }
 
 // -fix -diff shows the suggested fixes and changes nothing (go vet exits 1
@@ -228,55 +225,50 @@ func TestAll(t *testing.T) {
 // findings without a local fix are left.
 func TestFix(t *testing.T) {
 	t.Parallel()
-	bin := binary(t)
-	for _, d := range drivers(bin) {
-		t.Run(d.name, func(t *testing.T) {
-			t.Parallel()
-			dir := module(t)
-			before := read(t, dir, "api/api.go") + read(t, dir, "web/web.go")
-			r := d.run(t, dir, "-fix", "-diff", "./...")
-			code := 0 // the fixes are shown
-			if d.vet {
-				code = 1 // the diff is not empty
+	eachDriver(t, func(t *testing.T, d driver, dir string) {
+		before := read(t, dir, "api/api.go") + read(t, dir, "web/web.go")
+		r := d.run(t, dir, "-fix", "-diff", "./...")
+		code := 0 // the fixes are shown
+		if d.vet {
+			code = 1 // the diff is not empty
+		}
+		if r.code != code {
+			t.Errorf("-fix -diff: exit status %d, want %d; stderr:\n%s", r.code, code, r.stderr)
+		}
+		for _, want := range []string{
+			"+++ " + filepath.Join(dir, "api", "api.go"),
+			"+++ " + filepath.Join(dir, "web", "web.go"),
+			"+\t\"errors\"",
+			"+\t\tif errors.Is(err, deferred.ErrCancelled) {\n+\t\t\treturn 0, err\n",
+			"-\t\tif err == deferred.ErrCancelled {\n+\t\tif errors.Is(err, deferred.ErrCancelled) {\n",
+		} {
+			if !strings.Contains(r.stdout, want) {
+				t.Errorf("-fix -diff: no %q in:\n%s", want, r.stdout)
 			}
-			if r.code != code {
-				t.Errorf("-fix -diff: exit status %d, want %d; stderr:\n%s", r.code, code, r.stderr)
-			}
-			for _, want := range []string{
-				"+++ " + filepath.Join(dir, "api", "api.go"),
-				"+++ " + filepath.Join(dir, "web", "web.go"),
-				"+\t\"errors\"",
-				"+\t\tif errors.Is(err, deferred.ErrCancelled) {\n+\t\t\treturn 0, err\n",
-				"-\t\tif err == deferred.ErrCancelled {\n+\t\tif errors.Is(err, deferred.ErrCancelled) {\n",
-			} {
-				if !strings.Contains(r.stdout, want) {
-					t.Errorf("-fix -diff: no %q in:\n%s", want, r.stdout)
-				}
-			}
-			if after := read(t, dir, "api/api.go") + read(t, dir, "web/web.go"); after != before {
-				t.Errorf("-fix -diff changed the files")
-			}
+		}
+		if after := read(t, dir, "api/api.go") + read(t, dir, "web/web.go"); after != before {
+			t.Errorf("-fix -diff changed the files")
+		}
 
-			if r := d.run(t, dir, "-fix", "./..."); r.code != 0 {
-				t.Errorf("-fix: exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+		if r := d.run(t, dir, "-fix", "./..."); r.code != 0 {
+			t.Errorf("-fix: exit status %d, want 0; stderr:\n%s", r.code, r.stderr)
+		}
+		for _, file := range []string{"api/api.go", "web/web.go"} {
+			if src := read(t, dir, file); !strings.Contains(src, "\t\"errors\"\n") {
+				t.Errorf("after -fix, %s does not import errors:\n%s", file, src)
 			}
-			for _, file := range []string{"api/api.go", "web/web.go"} {
-				if src := read(t, dir, file); !strings.Contains(src, "\t\"errors\"\n") {
-					t.Errorf("after -fix, %s does not import errors:\n%s", file, src)
-				}
-			}
-			// The import of errors moved everything down a line; in api
-			// the fix for OnRefresh three more.
-			r = d.run(t, dir, "./...")
-			checkLines(t, d.findings(r.stderr),
-				strings.Replace(findings[0].text, ":17:", ":18:", 1),
-				strings.Replace(findings[1].text, ":24:", ":25:", 1),
-				strings.Replace(findings[3].text, ":52:", ":56:", 1),
-				strings.Replace(findings[5].text, ":28:", ":29:", 1),
-				strings.Replace(findings[6].text, ":38:", ":39:", 1),
-			)
-		})
-	}
+		}
+		// The import of errors moved everything down a line; in api
+		// the fix for OnRefresh three more.
+		r = d.run(t, dir, "./...")
+		checkLines(t, d.findings(r.stderr),
+			strings.Replace(findings[0].text, ":17:", ":18:", 1),
+			strings.Replace(findings[1].text, ":24:", ":25:", 1),
+			strings.Replace(findings[3].text, ":52:", ":56:", 1),
+			strings.Replace(findings[5].text, ":28:", ":29:", 1),
+			strings.Replace(findings[6].text, ":38:", ":39:", 1),
+		)
+	})
 }
 
 // A finding at a call for a problem in another package carries no fix;
