@@ -11,6 +11,7 @@
 //	        settings:
 //	          rules: [swallowedcancel, firsterror] # default: every rule
 //	          all: false                           # true: also problems no entry point reaches
+//	          entrypoints: ["//api:handler"]       # directives that also mark an entry point
 //
 // See docs/integrations.md. Findings are golangci-lint issues of the
 // linter "cancelcheck", so //nolint:cancelcheck suppresses them, as well
@@ -22,6 +23,7 @@
 package golangci
 
 import (
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -30,6 +32,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/cancelcheck/cancelcheck/analyzers"
+	"github.com/cancelcheck/cancelcheck/passes/cancellable"
 )
 
 // Name is the plugin's name: the key under linters.settings.custom in
@@ -49,15 +52,24 @@ type Settings struct {
 	// reaches, for libraries whose entry points live elsewhere (every
 	// rule's -all flag).
 	All bool `json:"all"`
+	// EntryPoints lists directives that also mark a cancellable entry
+	// point, as //cancelcheck:cancellable does (the -entrypoints flag).
+	EntryPoints []string `json:"entrypoints"`
 }
+
+// settingNames lists the settings, for errors.
+const settingNames = "rules, all and entrypoints"
 
 // New is the plugin's constructor: it decodes and checks the settings.
 func New(conf any) (register.LinterPlugin, error) {
 	s, err := register.DecodeSettings[Settings](conf)
 	if err != nil {
-		return nil, fmt.Errorf("%s: bad settings: %v (the settings are rules and all)", Name, err)
+		return nil, fmt.Errorf("%s: bad settings: %v (the settings are %s)", Name, err, settingNames)
 	}
-	p := &plugin{all: s.All}
+	p := &plugin{all: s.All, entryPoints: strings.Join(s.EntryPoints, ",")}
+	if err := entryPointsFlag().Set(p.entryPoints); err != nil {
+		return nil, fmt.Errorf("%s: settings.entrypoints: %v", Name, err)
+	}
 	for _, name := range s.Rules {
 		i := slices.IndexFunc(analyzers.All, func(a *analysis.Analyzer) bool { return a.Name == name })
 		if i < 0 {
@@ -108,14 +120,23 @@ func ruleNames() string {
 }
 
 type plugin struct {
-	rules []*analysis.Analyzer
-	all   bool
+	rules       []*analysis.Analyzer
+	all         bool
+	entryPoints string // checked by New
+}
+
+// entryPointsFlag is the cancellable pass's -entrypoints flag.
+func entryPointsFlag() flag.Value {
+	return cancellable.Analyzer.Flags.Lookup("entrypoints").Value
 }
 
 // BuildAnalyzers returns the rules to run. golangci-lint runs the fact
 // pass they require on the packages' dependencies too, so problems in
 // one package are reported at the entry points of another.
 func (p *plugin) BuildAnalyzers() ([]*analysis.Analyzer, error) {
+	if err := entryPointsFlag().Set(p.entryPoints); err != nil {
+		return nil, fmt.Errorf("%s: settings.entrypoints: %v", Name, err)
+	}
 	value := fmt.Sprint(p.all)
 	for _, a := range p.rules {
 		if f := a.Flags.Lookup("all"); f != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/cancelcheck/cancelcheck/analyzers"
 	"github.com/cancelcheck/cancelcheck/internal/fixture"
+	"github.com/cancelcheck/cancelcheck/passes/cancellable"
 	"github.com/cancelcheck/cancelcheck/passes/swallowedcancel"
 )
 
@@ -80,13 +81,31 @@ func TestAll(t *testing.T) {
 	check(map[string]any{}, "false")
 }
 
+// entrypoints sets the cancellable pass's -entrypoints flag, and its
+// absence clears it.
+func TestEntryPoints(t *testing.T) {
+	check := func(settings any, want string) {
+		t.Helper()
+		if _, err := build(t, settings); err != nil {
+			t.Fatal(err)
+		}
+		if got := cancellable.Analyzer.Flags.Lookup("entrypoints").Value.String(); got != want {
+			t.Errorf("settings %v: -entrypoints = %q, want %q", settings, got, want)
+		}
+	}
+	check(map[string]any{"entrypoints": []any{"//api:handler", "//rpc:cancellable"}}, "//api:handler,//rpc:cancellable")
+	check(map[string]any{}, "")
+}
+
 func TestBadSettings(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		settings any
 		want     []string
 	}{
-		{"unknown setting", map[string]any{"entrypoints": []any{"x"}}, []string{`unknown field "entrypoints"`, "rules and all"}},
+		{"unknown setting", map[string]any{"entry_points": []any{"//api:handler"}}, []string{`unknown field "entry_points"`, "rules, all and entrypoints"}},
+		{"not a directive", map[string]any{"entrypoints": []any{"OnGet"}}, []string{"settings.entrypoints", `"OnGet" is not a directive`}},
+		{"entrypoints not a list", map[string]any{"entrypoints": "//api:handler"}, []string{"bad settings", "entrypoints"}},
 		{"unknown rule", map[string]any{"rules": []any{"swalowedcancel"}}, []string{`unknown rule "swalowedcancel"`, "swallowedcancel, firsterror"}},
 		{"wrong type", map[string]any{"all": "yes"}, []string{"bad settings", "all"}},
 		{"rules not a list", map[string]any{"rules": "firsterror"}, []string{"bad settings", "rules"}},

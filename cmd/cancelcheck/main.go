@@ -22,7 +22,9 @@
 // A finding is reported when a cancellable entry point reaches the code: a
 // function declared with //cancelcheck:cancellable, or passed to a function
 // declared with //cancelcheck:marks-cancellable (such as
-// deferredhttp.Cancellable). -all is short for every rule's -<rule>.all.
+// deferredhttp.Cancellable), or declared with one of the directives given
+// to -entrypoints (for example -entrypoints=//api:handler). -all is short
+// for every rule's -<rule>.all.
 //
 // Exit status: 0 when there is nothing to report; 1 when there are
 // findings (with -baseline, new findings), in every output format; 2 for a
@@ -33,6 +35,7 @@
 package main
 
 import (
+	"flag"
 	"os"
 
 	"golang.org/x/tools/go/analysis/multichecker"
@@ -45,6 +48,9 @@ func main() {
 	os.Args = expandAll(os.Args, analyzers.All)
 	if args := os.Args[1:]; driver.Handles(args) {
 		os.Exit(driver.Main(args, analyzers.All, os.Stdout, os.Stderr))
+	}
+	for _, f := range driver.PassFlags(analyzers.All) { // -entrypoints
+		flag.Var(f.Value, f.Name, f.Usage)
 	}
 	multichecker.Main(analyzers.All...) // go vet, -fix, -diff, help
 }

@@ -190,6 +190,9 @@ func parse(args []string, suite []*analysis.Analyzer, stderr io.Writer) (*option
 			fs.Var(f.Value, a.Name+"."+f.Name, f.Usage)
 		})
 	}
+	for _, f := range PassFlags(suite) {
+		fs.Var(f.Value, f.Name, f.Usage)
+	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(stderr, usage)
@@ -533,4 +536,35 @@ func writeSARIF(w io.Writer, suite []*analysis.Analyzer, list []finding, baselin
 		occurrences[f.key]++
 	}
 	return b.Log().Write(w)
+}
+
+// PassFlags returns the flags of the analyzers that the suite requires
+// but does not list, such as the cancellable pass's -entrypoints: they
+// configure what every rule reads, so the drivers expose them unprefixed
+// (-entrypoints, not -cancellable.entrypoints, which the x/tools drivers
+// do not offer for a pass they are not given).
+func PassFlags(suite []*analysis.Analyzer) []*flag.Flag {
+	listed := make(map[*analysis.Analyzer]bool)
+	for _, a := range suite {
+		listed[a] = true
+	}
+	var flags []*flag.Flag
+	seen := make(map[*analysis.Analyzer]bool)
+	var visit func(a *analysis.Analyzer)
+	visit = func(a *analysis.Analyzer) {
+		if seen[a] {
+			return
+		}
+		seen[a] = true
+		if !listed[a] {
+			a.Flags.VisitAll(func(f *flag.Flag) { flags = append(flags, f) })
+		}
+		for _, req := range a.Requires {
+			visit(req)
+		}
+	}
+	for _, a := range suite {
+		visit(a)
+	}
+	return flags
 }

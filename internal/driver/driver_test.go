@@ -97,6 +97,26 @@ func TestAllFlags(t *testing.T) {
 	}
 }
 
+// The flags of a pass the rules require, which the suite does not list,
+// are offered unprefixed, once however many rules require it.
+func TestPassFlags(t *testing.T) {
+	pass := &analysis.Analyzer{Name: "pass", Doc: "pass"}
+	entry := pass.Flags.String("entrypoints", "", "entry points")
+	s := suite()
+	for _, a := range s {
+		a.Requires = []*analysis.Analyzer{pass}
+	}
+	if got := PassFlags(s); len(got) != 1 || got[0].Name != "entrypoints" {
+		t.Fatalf("PassFlags = %v, want the pass's -entrypoints alone", got)
+	}
+	if _, err := parse([]string{"-entrypoints=//api:handler", "./..."}, s, new(bytes.Buffer)); err != nil {
+		t.Fatal(err)
+	}
+	if *entry != "//api:handler" {
+		t.Errorf("after -entrypoints=//api:handler, the pass's flag is %q", *entry)
+	}
+}
+
 func TestUsageErrors(t *testing.T) {
 	for _, tc := range []struct {
 		args []string

@@ -58,10 +58,10 @@ func parseDirectives(pass *analysis.Pass) *directives {
 				continue
 			}
 			for _, c := range fd.Doc.List {
-				switch name, _ := directive(c.Text); name {
-				case dirCancellable:
+				switch name, _ := directive(c.Text); {
+				case name == dirCancellable, entryPoints.marksEntryPoint(c.Text):
 					d.cancellable[fd] = true
-				case dirMarks:
+				case name == dirMarks:
 					d.marks[fd] = true
 				default:
 					continue
