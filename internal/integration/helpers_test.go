@@ -14,6 +14,15 @@ import (
 	"testing"
 
 	"github.com/cancelcheck/cancelcheck/internal/fixture"
+
+	// What the binary is built from and what the fixture module is
+	// checked against. The tests never call them, but go test caches a
+	// package's results until its dependencies change, and it cannot see
+	// into the binary the tests build: without these imports a change to
+	// an analyzer would leave a stale "ok (cached)".
+	_ "github.com/cancelcheck/cancelcheck/analyzers"
+	_ "github.com/cancelcheck/cancelcheck/deferred/deferredhttp"
+	_ "github.com/cancelcheck/cancelcheck/internal/driver"
 )
 
 var build struct {
