@@ -160,8 +160,9 @@ func parseFindings(output string) []finding {
 	return fs
 }
 
-// byText sorts findings as go vet may print them in another order: it
-// groups them by package, and within a package by rule.
+// byText returns the findings sorted by their text, for comparing output
+// whose order is not source order (go vet groups findings by package, and
+// within a package by rule).
 func byText(fs []finding) []finding {
 	return slices.SortedFunc(slices.Values(fs), func(a, b finding) int { return cmp.Compare(a.text, b.text) })
 }
@@ -210,7 +211,7 @@ func format(fs []finding) string {
 
 // jsonFindings returns the findings in the JSON that cancelcheck -json
 // (one object) and go vet -json (one object per package) print, as
-// "package path: message" with paths relative to dir, sorted.
+// "package position: message" with positions relative to dir, sorted.
 func jsonFindings(t *testing.T, dir, output string) []finding {
 	t.Helper()
 	var got []finding
