@@ -100,6 +100,9 @@ want=(
 	"api/api.go:24:9: firsterror: in store.Store.Body at example.com/feeds/store/store.go:32: "
 	"api/api.go:52:2: swallowedcancel: //cancelcheck:ignore swallowedcancel needs a reason"
 	"api/api.go:53:2: swallowedcancel: the error from Await may be a cancellation"
+	"web/web.go:28:15: firsterror: in store.Store.Link at example.com/feeds/store/store.go:67: "
+	"web/web.go:38:42: swallowedcancel: in store.Store.Title at example.com/feeds/store/store.go:21: "
+	"web/web.go:46:10: firsterror: == deferred.ErrCancelled is never true for a cancellation"
 )
 for w in "${want[@]}"; do
 	grep -qF -- "$w" "$work/out.txt" || fail "no finding $w"
@@ -108,13 +111,42 @@ n=$(grep -c ' (cancelcheck)$' "$work/out.txt" || true)
 [ "$n" = "${#want[@]}" ] || fail "$n cancelcheck findings, want ${#want[@]}"
 ! grep -q 'api/api.go:40:' "$work/out.txt" || fail "//nolint:cancelcheck did not suppress the finding on api/api.go:40"
 
+step "settings.entrypoints: a directive of the code base's own marks entry points"
+mkdir -p "$mod/hooks"
+cat >"$mod/hooks/hooks.go" <<'GO'
+package hooks
+
+import (
+	"log"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
+)
+
+//feeds:handler
+func OnPing(t *deferred.Task) error {
+	if _, err := deferred.Await(t, deferred.New[int](nil)); err != nil {
+		log.Print(err)
+	}
+	return nil
+}
+GO
+gcl() {
+	set +e
+	(cd "$mod" && "$work/bin/custom-gcl" run --output.text.print-issued-lines=false --show-stats=false "$@") >"$work/out.txt" 2>&1
+	code=$?
+	set -e
+	cat "$work/out.txt"
+}
+gcl ./hooks
+[ "$code" = 0 ] || fail "without settings.entrypoints, hooks has no entry point: exit status $code, want 0"
+sed -i 's#^          rules: .*#&\n          entrypoints: ["//feeds:handler"]#' "$mod/.golangci.yml"
+gcl ./hooks
+[ "$code" = 1 ] && grep -qE '^hooks/hooks.go:11:[0-9]+: swallowedcancel: the error from Await may be a cancellation' "$work/out.txt" ||
+	fail "with settings.entrypoints, no finding in OnPing (exit $code)"
+
 step "an unknown setting stops golangci-lint with an error that names it"
-sed -i 's/^          rules: .*/&\n          entrypoints: [OnTitle]/' "$mod/.golangci.yml"
-set +e
-(cd "$mod" && "$work/bin/custom-gcl" run ./...) >"$work/out.txt" 2>&1
-code=$?
-set -e
-cat "$work/out.txt"
-[ "$code" != 0 ] && grep -q 'unknown field "entrypoints"' "$work/out.txt" || fail "no error for an unknown setting (exit $code)"
+sed -i 's/^          rules: .*/&\n          entry_points: [OnTitle]/' "$mod/.golangci.yml"
+gcl ./...
+[ "$code" != 0 ] && grep -q 'unknown field "entry_points"' "$work/out.txt" || fail "no error for an unknown setting (exit $code)"
 
 step "pass"

@@ -78,7 +78,7 @@ want=1 run "$work/cancelcheck" -sarif -baseline "$work/baseline.json" ./api >"$w
 
 step "validate"
 (cd "$work/npm" && node validate.js "$schema" "$work/findings.sarif" "$work/clean.sarif" "$work/new.sarif") | tee "$work/validate.txt"
-grep -q 'findings.sarif: valid SARIF 2.1.0, 5 results' "$work/validate.txt" || fail "want 5 results in findings.sarif"
+grep -q 'findings.sarif: valid SARIF 2.1.0, 8 results' "$work/validate.txt" || fail "want 8 results in findings.sarif"
 grep -q 'clean.sarif: valid SARIF 2.1.0, 0 results' "$work/validate.txt" || fail "want 0 results in clean.sarif"
 grep -q 'new.sarif: valid SARIF 2.1.0, 1 results' "$work/validate.txt" || fail "want 1 result in new.sarif"
 grep -q '"baselineState": "new"' "$work/new.sarif" || fail "the new finding has no baselineState new"
