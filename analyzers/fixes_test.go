@@ -23,10 +23,7 @@ import (
 // -all included, on every fixture package, and type-checks the result.
 func TestFixesCompile(t *testing.T) {
 	for _, a := range analyzers.All {
-		if err := a.Flags.Set("all", "true"); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { a.Flags.Set("all", "false") })
+		fixture.SetFlag(t, a, "all", "true")
 	}
 	gopath := fixture.GOPATH(t)
 	patterns := fixture.Packages(t, "")

@@ -11,25 +11,10 @@ import (
 	"github.com/cancelcheck/cancelcheck/passes/swallowedcancel"
 )
 
-// setEntryPoints sets the pass's -entrypoints flag for the rest of a test.
-func setEntryPoints(t *testing.T, value string) error {
-	t.Helper()
-	f := cancellable.Analyzer.Flags.Lookup("entrypoints")
-	old := f.Value.String()
-	t.Cleanup(func() {
-		if err := f.Value.Set(old); err != nil {
-			t.Error(err)
-		}
-	})
-	return f.Value.Set(value)
-}
-
 // Functions declared with a directive given to -entrypoints are entry
 // points, as with //cancelcheck:cancellable.
 func TestEntryPointDirectives(t *testing.T) {
-	if err := setEntryPoints(t, "//api:handler, //rpc:cancellable"); err != nil {
-		t.Fatal(err)
-	}
+	fixture.SetFlag(t, cancellable.Analyzer, "entrypoints", "//api:handler, //rpc:cancellable")
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "cancellable/entrypoints")
 }
 
@@ -39,6 +24,8 @@ func TestEntryPointDirectivesUnset(t *testing.T) {
 }
 
 func TestEntryPointDirectivesSyntax(t *testing.T) {
+	fixture.SetFlag(t, cancellable.Analyzer, "entrypoints", "") // restored at the end
+	flag := cancellable.Analyzer.Flags.Lookup("entrypoints")
 	for _, tc := range []struct {
 		value, want, err string
 	}{
@@ -52,14 +39,14 @@ func TestEntryPointDirectivesSyntax(t *testing.T) {
 		{"//api:handler GET", "", "is not a directive"},
 		{"//cancelcheck:cancellable", "", "cancelcheck's own"},
 	} {
-		err := setEntryPoints(t, tc.value)
+		err := flag.Value.Set(tc.value)
 		switch {
 		case tc.err == "" && err != nil:
 			t.Errorf("-entrypoints=%q: %v", tc.value, err)
 		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
 			t.Errorf("-entrypoints=%q: error %v, want one saying %q", tc.value, err, tc.err)
 		case tc.err == "":
-			if got := cancellable.Analyzer.Flags.Lookup("entrypoints").Value.String(); got != tc.want {
+			if got := flag.Value.String(); got != tc.want {
 				t.Errorf("-entrypoints=%q: value %q, want %q", tc.value, got, tc.want)
 			}
 		}
