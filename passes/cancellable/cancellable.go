@@ -60,9 +60,17 @@ type state struct {
 // it to check that an internal error in one function is contained.
 var testHook func(*ssa.Function)
 
-// analyseAll, set by benchmarks, disables the skipping of packages that do
-// not use the runtime, to measure what the skip saves.
-var analyseAll bool
+// selfTest is the pass's -selftest flag, for testing cancelcheck itself on
+// large code that does not use the runtime (the standard library, other
+// projects): every package is summarised, also those that could only get
+// empty summaries and are normally skipped, and an internal error, which
+// normally skips the function it happens in, fails the package.
+var selfTest bool
+
+func init() {
+	Analyzer.Flags.BoolVar(&selfTest, "selftest", false,
+		"test cancelcheck itself: summarise every package, also those that do not use the runtime, and fail on an internal error instead of skipping the function")
+}
 
 func run(pass *analysis.Pass) (result any, err error) {
 	s := &state{
@@ -83,6 +91,9 @@ func run(pass *analysis.Pass) (result any, err error) {
 			s.funcs, s.result.entries = nil, nil
 			result, err = s.result, nil
 		}
+		if selfTest && len(s.errs) > 0 {
+			result, err = nil, fmt.Errorf("-selftest: internal errors: %s", strings.Join(s.errs, "; "))
+		}
 	}()
 	if !s.usesRuntime() {
 		return s.result, nil
@@ -102,7 +113,7 @@ func run(pass *analysis.Pass) (result any, err error) {
 // usesRuntime reports whether the package imports the runtime, directly or
 // transitively (a direct import carries a PackageFact), or has directives.
 func (s *state) usesRuntime() bool {
-	if analyseAll || cancelmodel.IsRuntimePackage(s.pass.Pkg.Path()) || s.dirs.any {
+	if selfTest || cancelmodel.IsRuntimePackage(s.pass.Pkg.Path()) || s.dirs.any {
 		return true
 	}
 	for _, imp := range s.pass.Pkg.Imports() {

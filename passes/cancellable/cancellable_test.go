@@ -1,6 +1,7 @@
 package cancellable_test
 
 import (
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -45,4 +46,28 @@ func TestInternalErrorIsContained(t *testing.T) {
 			t.Errorf("Skipped() = %q, want boom", got)
 		}
 	}
+}
+
+// With -selftest, an internal error fails the package instead of skipping
+// the function, so that a run over large code shows every one.
+func TestSelfTestFailsOnInternalError(t *testing.T) {
+	defer cancellable.SetTestHook(func(fn *ssa.Function) {
+		if fn.Name() == "boom" {
+			panic("unexpected shape")
+		}
+	})()
+	fixture.SetFlag(t, cancellable.Analyzer, "selftest", "true")
+	var rec errorRecorder
+	analysistest.Run(&rec, fixture.GOPATH(t), cancellable.Analyzer, "cancellable/panics")
+	if len(rec) != 1 || !strings.Contains(rec[0], "-selftest: internal errors: ") || !strings.Contains(rec[0], "boom: unexpected shape") {
+		t.Errorf("analysistest reported %q, want the package failed naming boom", rec)
+	}
+}
+
+// errorRecorder is a testing.T for analysistest.Run that records what it
+// reports.
+type errorRecorder []string
+
+func (r *errorRecorder) Errorf(format string, args ...any) {
+	*r = append(*r, fmt.Sprintf(format, args...))
 }

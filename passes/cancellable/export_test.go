@@ -9,9 +9,9 @@ func SetTestHook(h func(*ssa.Function)) (restore func()) {
 	return func() { testHook = nil }
 }
 
-// AnalyseAll disables the skipping of packages that do not use the
-// runtime, and returns a function that restores it.
+// AnalyseAll sets -selftest: no package is skipped, and an internal error
+// fails the package. It returns a function that restores it.
 func AnalyseAll() (restore func()) {
-	analyseAll = true
-	return func() { analyseAll = false }
+	selfTest = true
+	return func() { selfTest = false }
 }
