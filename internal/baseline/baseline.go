@@ -34,7 +34,7 @@ const FormatVersion = 1
 type Key struct {
 	Rule string `json:"rule"`
 	// File is the file's package path and base name:
-	// "example.com/rooms/api/api.go". It does not depend on where the
+	// "example.com/feeds/api/api.go". It does not depend on where the
 	// module is checked out or on the directory the tool runs in.
 	File string `json:"file"`
 	// Func is the declaration that contains the finding: "OnGet",
