@@ -107,7 +107,20 @@ func run(pass *analysis.Pass) (result any, err error) {
 	s.summarise()
 	s.exportFacts()
 	s.findEntries()
+	s.releaseSSA()
 	return s.result, nil
+}
+
+// releaseSSA drops the package's SSA form once the facts are exported and
+// the entry points found: the rules report from the latent problems alone,
+// and drivers keep every package's Result until the end of the run (the
+// standalone command would otherwise hold the SSA of every package it
+// analysed).
+func (s *state) releaseSSA() {
+	for _, f := range s.funcs {
+		f.SSA, f.taints = nil, nil
+	}
+	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
 }
 
 // usesRuntime reports whether the package imports the runtime, directly or
