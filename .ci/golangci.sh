@@ -3,8 +3,9 @@
 # the cancelcheck plugin of this checkout (`golangci-lint custom`, as users
 # do), run it on the fixture module testdata/integration, and check the
 # findings: the problems of package store reported at package api's entry
-# points (facts across packages), //cancelcheck:ignore honoured, and
-# //nolint:cancelcheck suppressing the one finding it marks.
+# points (facts across packages), //cancelcheck:ignore honoured,
+# //nolint:cancelcheck suppressing the one finding it marks, and the
+# entrypoints setting making package hooks' //feeds:handler an entry point.
 #
 # `golangci-lint custom` clones golangci-lint from GitHub. Only the Go
 # module proxy is reachable here, so the script makes golangci-lint's
@@ -112,24 +113,6 @@ n=$(grep -c ' (cancelcheck)$' "$work/out.txt" || true)
 ! grep -q 'api/api.go:40:' "$work/out.txt" || fail "//nolint:cancelcheck did not suppress the finding on api/api.go:40"
 
 step "settings.entrypoints: a directive of the code base's own marks entry points"
-mkdir -p "$mod/hooks"
-cat >"$mod/hooks/hooks.go" <<'GO'
-package hooks
-
-import (
-	"log"
-
-	"github.com/cancelcheck/cancelcheck/deferred"
-)
-
-//feeds:handler
-func OnPing(t *deferred.Task) error {
-	if _, err := deferred.Await(t, deferred.New[int](nil)); err != nil {
-		log.Print(err)
-	}
-	return nil
-}
-GO
 gcl() {
 	set +e
 	(cd "$mod" && "$work/bin/custom-gcl" run --output.text.print-issued-lines=false --show-stats=false "$@") >"$work/out.txt" 2>&1
@@ -141,7 +124,7 @@ gcl ./hooks
 [ "$code" = 0 ] || fail "without settings.entrypoints, hooks has no entry point: exit status $code, want 0"
 sed -i 's#^          rules: .*#&\n          entrypoints: ["//feeds:handler"]#' "$mod/.golangci.yml"
 gcl ./hooks
-[ "$code" = 1 ] && grep -qE '^hooks/hooks.go:11:[0-9]+: swallowedcancel: the error from Await may be a cancellation' "$work/out.txt" ||
+[ "$code" = 1 ] && grep -qF 'hooks/hooks.go:15:2: swallowedcancel: the error from Await may be a cancellation' "$work/out.txt" ||
 	fail "with settings.entrypoints, no finding in OnPing (exit $code)"
 
 step "an unknown setting stops golangci-lint with an error that names it"

@@ -36,7 +36,10 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"golang.org/x/tools/go/analysis/multichecker"
 
@@ -51,6 +54,13 @@ func main() {
 	}
 	for _, f := range driver.PassFlags(analyzers.All) { // -entrypoints
 		flag.Var(f.Value, f.Name, f.Usage)
+	}
+	if args := os.Args[1:]; len(args) > 0 && strings.HasSuffix(args[len(args)-1], ".cfg") {
+		// go vet runs the tool once per package: a bad flag value is
+		// reported in a line each time, not with the list of flags.
+		flag.Usage = func() {
+			fmt.Fprintf(os.Stderr, "run '%s -help' for usage\n", filepath.Base(os.Args[0]))
+		}
 	}
 	multichecker.Main(analyzers.All...) // go vet, -fix, -diff, help
 }

@@ -8,7 +8,8 @@
 // The fixture's package api has entry points declared with
 // //cancelcheck:cancellable, package web handlers registered with
 // deferredhttp.Cancellable; both reach the problems of package store,
-// which has no entry point of its own; package clean is correct code.
+// which has no entry point of its own; package clean is correct code;
+// package hooks has entry points only with -entrypoints=//feeds:handler.
 //
 // The golangci-lint plugin is tested by .ci/golangci.sh (it builds
 // golangci-lint), and the SARIF output is validated against the SARIF

@@ -328,6 +328,26 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// -entrypoints makes a directive of the code base's own mark entry
+// points: package hooks is silent without it and has a finding with it.
+// A bad value is a usage error, reported by go vet once per package in a
+// line, not with the whole usage text.
+func TestEntryPoints(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, d driver, dir string) {
+		checkSilent(t, "./hooks", d.run(t, dir, "./hooks"))
+		r := d.run(t, dir, "-entrypoints=//feeds:handler", "./hooks")
+		if r.code != 1 {
+			t.Errorf("-entrypoints=//feeds:handler: exit status %d, want 1 (findings); stderr:\n%s", r.code, r.stderr)
+		}
+		checkLines(t, d.findings(r.stderr), "hooks/hooks.go:15:2: swallowedcancel: the error from Await may be a cancellation")
+		r = d.run(t, dir, "-entrypoints=feeds:handler", "./hooks")
+		if r.code == 0 || !strings.Contains(r.stderr, `"feeds:handler" is not a directive`) || strings.Contains(r.stderr, "-swallowedcancel.all") {
+			t.Errorf("-entrypoints=feeds:handler: exit status %d, stderr:\n%s\nwant a usage error naming the value, without the flags' list", r.code, r.stderr)
+		}
+	})
+}
+
 // -sarif prints a SARIF 2.1.0 log: a rule per analyzer with its help
 // link, a result per finding with its region, fixes and call path (as
 // related locations and as a code flow, from the call to the problem).
