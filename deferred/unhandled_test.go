@@ -142,20 +142,10 @@ func TestUnhandledFailures(t *testing.T) {
 }
 
 func TestUnhandledReportNamesTheType(t *testing.T) {
-	var mu sync.Mutex
-	var got []deferred.UnhandledError
-	prev := deferred.SetUnhandledHook(func(u deferred.UnhandledError) {
-		mu.Lock()
-		got = append(got, u)
-		mu.Unlock()
-	})
-	defer deferred.SetUnhandledHook(prev)
+	reports := unhandledReports(t)
 	errMark := errors.New("typed")
 	func() { deferred.Fail[string](errMark) }()
-	deferred.ReportUnhandled()
-	mu.Lock()
-	defer mu.Unlock()
-	for _, u := range got {
+	for _, u := range reports() {
 		if u.Err == errMark {
 			if u.Type != "*deferred.Deferred[string]" {
 				t.Errorf("Type %q", u.Type)
