@@ -14,12 +14,8 @@
 #
 # Usage: .ci/golangci.sh   (from anywhere; needs go, git, the module proxy)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 version=v2.15.0
-start=$SECONDS
-work=$(mktemp -d)
-trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
-step() { printf -- '--- %s (%ds)\n' "$*" $((SECONDS - start)); }
 
 step "plugin unit tests (analyzers/golangci is a module of its own)"
 (cd "$root/analyzers/golangci" && go vet ./... && go test ./...)
@@ -61,16 +57,7 @@ YML
 
 step "custom-gcl on the fixture module"
 mod="$work/feeds"
-cp -R "$root/testdata/integration" "$mod"
-cat >"$mod/go.mod" <<MOD
-module example.com/feeds
-
-go 1.26.0
-
-require github.com/cancelcheck/cancelcheck v0.0.0
-
-replace github.com/cancelcheck/cancelcheck => $root
-MOD
+fixture_module "$mod"
 cat >"$mod/.golangci.yml" <<'YML'
 version: "2"
 linters:
@@ -88,13 +75,16 @@ issues:
   max-issues-per-linter: 0
   max-same-issues: 0
 YML
-set +e
-(cd "$mod" && "$work/bin/custom-gcl" run --output.text.print-issued-lines=false --show-stats=false ./...) >"$work/out.txt" 2>&1
-code=$?
-set -e
-cat "$work/out.txt"
-
-fail() { echo "FAIL: $*"; exit 1; }
+# gcl ARGS...: run custom-gcl in the module; its output in $work/out.txt,
+# its exit status in code.
+gcl() {
+	set +e
+	(cd "$mod" && "$work/bin/custom-gcl" run --output.text.print-issued-lines=false --show-stats=false "$@") >"$work/out.txt" 2>&1
+	code=$?
+	set -e
+	cat "$work/out.txt"
+}
+gcl ./...
 [ "$code" = 1 ] || fail "custom-gcl exit status $code, want 1 (issues found)"
 want=(
 	"api/api.go:17:9: swallowedcancel: in store.Store.Title at example.com/feeds/store/store.go:21: "
@@ -113,13 +103,6 @@ n=$(grep -c ' (cancelcheck)$' "$work/out.txt" || true)
 ! grep -q 'api/api.go:40:' "$work/out.txt" || fail "//nolint:cancelcheck did not suppress the finding on api/api.go:40"
 
 step "settings.entrypoints: a directive of the code base's own marks entry points"
-gcl() {
-	set +e
-	(cd "$mod" && "$work/bin/custom-gcl" run --output.text.print-issued-lines=false --show-stats=false "$@") >"$work/out.txt" 2>&1
-	code=$?
-	set -e
-	cat "$work/out.txt"
-}
 gcl ./hooks
 [ "$code" = 0 ] || fail "without settings.entrypoints, hooks has no entry point: exit status $code, want 0"
 sed -i 's#^          rules: .*#&\n          entrypoints: ["//feeds:handler"]#' "$mod/.golangci.yml"

@@ -11,12 +11,7 @@
 #
 # Usage: .ci/sarif.sh   (from anywhere; needs go, node and npm)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-start=$SECONDS
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-step() { printf -- '--- %s (%ds)\n' "$*" $((SECONDS - start)); }
-fail() { echo "FAIL: $*"; exit 1; }
+source "$(dirname "$0")/lib.sh"
 
 step "schema and validator from the npm registry"
 if ! command -v npm >/dev/null; then
@@ -54,16 +49,7 @@ JS
 step "cancelcheck -sarif on the fixture module"
 go build -o "$work/cancelcheck" "$root/cmd/cancelcheck"
 mod="$work/feeds"
-cp -R "$root/testdata/integration" "$mod"
-cat >"$mod/go.mod" <<MOD
-module example.com/feeds
-
-go 1.26.0
-
-require github.com/cancelcheck/cancelcheck v0.0.0
-
-replace github.com/cancelcheck/cancelcheck => $root
-MOD
+fixture_module "$mod"
 # run CMD... : run in the module, require exit status $want.
 run() {
 	local code=0
