@@ -8,9 +8,10 @@ import (
 
 // expandAll turns a -all flag (which the analysis drivers keep only as a
 // no-op for old vet scripts) into -<rule>.all for every analyzer that has
-// an all flag, so that `cancelcheck -all ./...` and `go vet
-// -vettool=cancelcheck -all ./...` do what they say. Only flags before the
-// first argument that is not a flag are looked at.
+// an all flag, so that `go vet -vettool=cancelcheck -all ./...` and
+// `cancelcheck -all -fix ./...` do what they say (the standalone
+// command's own driver reads -all itself). Only flags before the first
+// argument that is not a flag are looked at.
 func expandAll(args []string, suite []*analysis.Analyzer) []string {
 	out := []string{args[0]}
 	for i := 1; i < len(args); i++ {

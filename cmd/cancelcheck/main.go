@@ -48,10 +48,10 @@ import (
 )
 
 func main() {
-	os.Args = expandAll(os.Args, analyzers.All)
 	if args := os.Args[1:]; driver.Handles(args) {
-		os.Exit(driver.Main(args, analyzers.All, os.Stdout, os.Stderr))
+		os.Exit(driver.Main(args, analyzers.All, os.Stdout, os.Stderr)) // its own -all
 	}
+	os.Args = expandAll(os.Args, analyzers.All)
 	for _, f := range driver.PassFlags(analyzers.All) { // -entrypoints
 		flag.Var(f.Value, f.Name, f.Usage)
 	}
