@@ -5,6 +5,7 @@ package analyzers
 import (
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/cancelcheck/cancelcheck/passes/ctxerrcompare"
 	"github.com/cancelcheck/cancelcheck/passes/firsterror"
 	"github.com/cancelcheck/cancelcheck/passes/logcontextleak"
 	"github.com/cancelcheck/cancelcheck/passes/shareddeferred"
@@ -18,4 +19,5 @@ var All = []*analysis.Analyzer{
 	firsterror.Analyzer,
 	shareddeferred.Analyzer,
 	logcontextleak.Analyzer,
+	ctxerrcompare.Analyzer,
 }

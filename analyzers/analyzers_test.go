@@ -24,8 +24,8 @@ func TestSuiteIsValid(t *testing.T) {
 			t.Errorf("analyzer %s listed twice", a.Name)
 		}
 		seen[a.Name] = true
-		if a.Flags.Lookup("all") == nil {
-			t.Errorf("analyzer %s has no -all flag", a.Name)
+		if hasAll, ctx := a.Flags.Lookup("all") != nil, strings.HasPrefix(a.Name, "ctx"); hasAll == ctx {
+			t.Errorf("analyzer %s: -all flag %v; want one exactly on the rules with entry points", a.Name, hasAll)
 		}
 		if a.URL == "" || a.Doc == "" {
 			t.Errorf("analyzer %s has no Doc or URL", a.Name)

@@ -95,7 +95,8 @@ func New(conf any) (register.LinterPlugin, error) {
 // related position into an issue of its own, "(related information)", at
 // the finding's position when it is in another file: a finding's call
 // path would become as many issues, and //nolint on the finding would
-// leave them. The message names the call path already.
+// leave them. BuildAnalyzers sets the pass's -inline flag instead, so
+// that the message says why the finding is wrong and names its call path.
 func unprefixed(a *analysis.Analyzer) *analysis.Analyzer {
 	b := *a
 	prefix := a.Name + ": "
@@ -136,6 +137,9 @@ func entryPointsFlag() flag.Value {
 func (p *plugin) BuildAnalyzers() ([]*analysis.Analyzer, error) {
 	if err := entryPointsFlag().Set(p.entryPoints); err != nil {
 		return nil, fmt.Errorf("%s: settings.entrypoints: %v", Name, err)
+	}
+	if err := cancellable.Analyzer.Flags.Lookup("inline").Value.Set("true"); err != nil {
+		return nil, fmt.Errorf("%s: -inline: %v", Name, err)
 	}
 	value := fmt.Sprint(p.all)
 	for _, a := range p.rules {

@@ -10,7 +10,9 @@ import (
 func TestExpandAll(t *testing.T) {
 	var rules []string
 	for _, a := range analyzers.All {
-		rules = append(rules, "-"+a.Name+".all=true")
+		if a.Flags.Lookup("all") != nil { // the context rules report everywhere
+			rules = append(rules, "-"+a.Name+".all=true")
+		}
 	}
 	for _, tc := range []struct {
 		args, want []string

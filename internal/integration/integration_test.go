@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/cancelcheck/cancelcheck/internal/fixture"
+	"github.com/cancelcheck/cancelcheck/passes/cancellable"
 )
 
 // The findings on the fixture module, in source order, as the standalone
@@ -37,50 +38,64 @@ var findings = []struct {
 }{{
 	text: "api/api.go:17:9: swallowedcancel: in store.Store.Title at example.com/feeds/store/store.go:21: the error from Await may be a cancellation",
 	related: []string{
+		"api/api.go:17:9: \t" + "the function returns normally, so cancelled work carries on as if nothing had happened",
 		"api/api.go:17:9: \tOnTitle calls store.Store.Title",
 		"store/store.go:21:2: \tthe problem, in store.Store.Title",
 	},
 	vet: []string{
+		"api/api.go:17:9: \t" + "the function returns normally, so cancelled work carries on as if nothing had happened",
 		"api/api.go:17:9: \tOnTitle calls store.Store.Title",
 		"store/store.go:21:1: \tthe problem, in store.Store.Title",
 	},
 }, {
 	text: "api/api.go:24:9: firsterror: in store.Store.Body at example.com/feeds/store/store.go:32: fmt.Errorf with %v",
 	related: []string{
+		"api/api.go:24:9: \t" + "callers' errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure",
 		"api/api.go:24:9: \tOnBody calls store.Store.Body",
 		"store/store.go:32:14: \tthe problem, in store.Store.Body",
 	},
 	vet: []string{
+		"api/api.go:24:9: \t" + "callers' errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure",
 		"api/api.go:24:9: \tOnBody calls store.Store.Body",
 		"store/store.go:32:1: \tthe problem, in store.Store.Body",
 	},
 }, {
-	text: "api/api.go:40:2: swallowedcancel: the error from Await may be a cancellation",
+	text:    "api/api.go:40:2: swallowedcancel: the error from Await may be a cancellation",
+	related: []string{"api/api.go:40:2: \t" + "the function returns a nil error, so cancelled work carries on as if nothing had happened"},
+	vet:     []string{"api/api.go:40:2: \t" + "the function returns a nil error, so cancelled work carries on as if nothing had happened"},
 }, {
 	text: "api/api.go:52:2: swallowedcancel: //cancelcheck:ignore swallowedcancel needs a reason",
 }, {
-	text: "api/api.go:53:2: swallowedcancel: the error from Await may be a cancellation",
+	text:    "api/api.go:53:2: swallowedcancel: the error from Await may be a cancellation",
+	related: []string{"api/api.go:53:2: \t" + "the function returns a nil error, so cancelled work carries on as if nothing had happened"},
+	vet:     []string{"api/api.go:53:2: \t" + "the function returns a nil error, so cancelled work carries on as if nothing had happened"},
 }, {
 	text: "web/web.go:28:15: firsterror: in store.Store.Link at example.com/feeds/store/store.go:67: fmt.Errorf with %v",
 	related: []string{
+		"web/web.go:28:15: \t" + "callers' errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure",
 		"web/web.go:28:15: \tAPI.OnGetLink calls store.Store.Link",
 		"store/store.go:67:14: \tthe problem, in store.Store.Link",
 	},
 	vet: []string{
+		"web/web.go:28:15: \t" + "callers' errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure",
 		"web/web.go:28:15: \tAPI.OnGetLink calls store.Store.Link",
 	},
 }, {
 	text: "web/web.go:38:42: swallowedcancel: in store.Store.Title at example.com/feeds/store/store.go:21: the error from Await may be a cancellation",
 	related: []string{
+		"web/web.go:38:42: \t" + "the function returns normally, so cancelled work carries on as if nothing had happened",
 		"web/web.go:38:42: \tAPI.OnGetTitle calls store.Store.Title",
 		"store/store.go:21:2: \tthe problem, in store.Store.Title",
 	},
 	vet: []string{
+		"web/web.go:38:42: \t" + "the function returns normally, so cancelled work carries on as if nothing had happened",
 		"web/web.go:38:42: \tAPI.OnGetTitle calls store.Store.Title",
 		"store/store.go:21:1: \tthe problem, in store.Store.Title",
 	},
 }, {
-	text: "web/web.go:46:10: firsterror: == deferred.ErrCancelled is never true for a cancellation",
+	text:    "web/web.go:46:10: firsterror: == deferred.ErrCancelled is never true for a cancellation",
+	related: []string{"web/web.go:46:10: \t" + "a cancellation is a *CancelledError, here maybe inside a *FirstError from Gather, which only errors.Is matches, so the cancellation is handled like any other failure"},
+	vet:     []string{"web/web.go:46:10: \t" + "a cancellation is a *CancelledError, here maybe inside a *FirstError from Gather, which only errors.Is matches, so the cancellation is handled like any other failure"},
 }}
 
 // texts returns the text of findings[i] for each i.
@@ -278,7 +293,7 @@ func TestFixInOtherPackage(t *testing.T) {
 	t.Parallel()
 	bin, dir := binary(t), module(t)
 	r := run(t, dir, bin, "./...")
-	m := regexp.MustCompile(`api/api.go:24:9: .*; to apply the suggested fix there: cancelcheck (.*) \(call path: `).FindStringSubmatch(r.stderr)
+	m := regexp.MustCompile(`api/api.go:24:9: .*; to apply the suggested fix there: cancelcheck (.*)\n`).FindStringSubmatch(r.stderr)
 	if m == nil {
 		t.Fatalf("no command for the fix in store in:\n%s", r.stderr)
 	}
@@ -418,7 +433,7 @@ func TestSARIF(t *testing.T) {
 			t.Errorf("rule %s: its helpUri names a page this checkout does not have: %v", rule.ID, err)
 		}
 	}
-	if want := []string{"swallowedcancel", "firsterror", "shareddeferred", "logcontextleak"}; !slices.Equal(rules, want) {
+	if want := cancellable.Rules; !slices.Equal(rules, want) {
 		t.Errorf("rules %v, want %v", rules, want)
 	}
 	var got []string

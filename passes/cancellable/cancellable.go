@@ -35,18 +35,24 @@ var Analyzer = &analysis.Analyzer{
 
 // state is one run of the pass over one package.
 type state struct {
-	pass   *analysis.Pass
-	pkg    *ssa.Package
-	funcs  []*Func                   // source functions, in source order, literals after their parent
-	byFunc map[*ssa.Function]*Func   // the same, by SSA function
-	byObj  map[*types.Func]*Func     // named functions and methods, by origin object
-	dirs   *directives               // //cancelcheck: comments
-	remote map[*types.Func]*Summary  // imported facts, memoised (nil: none)
-	result *Result                   // what the rules report from
-	inits  []*ssa.Function           // package initialisers, scanned for registrations
-	files  map[*token.File]*ast.File // the package's files, by token file
-	hook   func(*ssa.Function)       // testing: called before computing each function
-	errs   []string                  // functions skipped after an internal error
+	pass *analysis.Pass
+	pkg  *ssa.Package
+	// runtime and context say what the package is analysed for: the
+	// runtime's rules, the context rules (see scope).
+	runtime, context bool
+	funcs            []*Func                  // source functions, in source order, literals after their parent
+	byFunc           map[*ssa.Function]*Func  // the same, by SSA function
+	byObj            map[*types.Func]*Func    // named functions and methods, by origin object
+	dirs             *directives              // //cancelcheck: comments
+	remote           map[*types.Func]*Summary // imported facts, memoised (nil: none)
+	// analysedPkgs memoises analysed: whether another package has a
+	// PackageFact, so that its summaries say all there is.
+	analysedPkgs map[*types.Package]bool
+	result       *Result                   // what the rules report from
+	inits        []*ssa.Function           // package initialisers, scanned for registrations
+	files        map[*token.File]*ast.File // the package's files, by token file
+	hook         func(*ssa.Function)       // testing: called before computing each function
+	errs         []string                  // functions skipped after an internal error
 	// callStarts memoises callStart.
 	callStarts map[token.Pos]token.Pos
 	// fsetFiles are the files of the pass's file set by name, for the
@@ -67,7 +73,15 @@ var testHook func(*ssa.Function)
 // normally skips the function it happens in, fails the package.
 var selfTest bool
 
+// inline is the pass's -inline flag: each finding carries why it is
+// wrong and its call path in its message, instead of as related
+// information below it, for drivers that show only the message (the
+// golangci-lint plugin sets it).
+var inline bool
+
 func init() {
+	Analyzer.Flags.BoolVar(&inline, "inline", false,
+		"put why a finding is wrong and its call path in its message, for drivers that show no related information")
 	Analyzer.Flags.BoolVar(&selfTest, "selftest", false,
 		"test cancelcheck itself: summarise every package, also those that do not use the runtime, and fail on an internal error instead of skipping the function")
 }
@@ -95,10 +109,11 @@ func run(pass *analysis.Pass) (result any, err error) {
 			result, err = nil, fmt.Errorf("-selftest: internal errors: %s", strings.Join(s.errs, "; "))
 		}
 	}()
-	if !s.usesRuntime() {
+	s.runtime, s.context = s.scope()
+	if !s.runtime && !s.context {
 		return s.result, nil
 	}
-	pass.ExportPackageFact(&PackageFact{})
+	pass.ExportPackageFact(&PackageFact{Runtime: s.runtime, Context: s.context})
 	if cancelmodel.IsRuntimePackage(pass.Pkg.Path()) {
 		// The runtime is modelled by name (package cancelmodel), not summarised.
 		return s.result, nil
@@ -123,19 +138,53 @@ func (s *state) releaseSSA() {
 	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
 }
 
-// usesRuntime reports whether the package imports the runtime, directly or
-// transitively (a direct import carries a PackageFact), or has directives.
-func (s *state) usesRuntime() bool {
-	if selfTest || cancelmodel.IsRuntimePackage(s.pass.Pkg.Path()) || s.dirs.any {
-		return true
+// scope says what the package is analysed for: the runtime's rules when
+// it imports the runtime, directly or transitively (a direct import
+// carries a PackageFact saying so), or has directives; the context rules
+// when it imports package context, directly or transitively, and is not
+// part of the standard library, which the context model stands for.
+func (s *state) scope() (runtime, context bool) {
+	if selfTest {
+		return true, true
 	}
+	path := s.pass.Pkg.Path()
+	runtime = cancelmodel.IsRuntimePackage(path) || s.dirs.any
+	context = !cancelmodel.Modelled(path)
+	usesContext := false
 	for _, imp := range s.pass.Pkg.Imports() {
-		if cancelmodel.IsRuntimePackage(imp.Path()) || s.pass.ImportPackageFact(imp, new(PackageFact)) {
-			return true
+		fact := new(PackageFact)
+		imported := s.pass.ImportPackageFact(imp, fact)
+		if cancelmodel.IsRuntimePackage(imp.Path()) || imported && fact.Runtime {
+			runtime = true
+		}
+		if !usesContext {
+			usesContext = imported && fact.Context || cancelmodel.Modelled(imp.Path()) && stdUsesContext(imp)
 		}
 	}
-	return false
+	return runtime, context && usesContext
 }
+
+// stdUsesContext reports whether a package of the standard library is
+// package context or imports it, directly or transitively. The answers
+// are shared by every pass of the process: the standard library's import
+// graph does not change within one.
+func stdUsesContext(pkg *types.Package) bool {
+	if v, ok := stdContext.Load(pkg.Path()); ok {
+		return v.(bool)
+	}
+	uses := pkg.Path() == cancelmodel.ContextPath
+	stdContext.Store(pkg.Path(), uses) // breaks cycles; import graphs have none
+	for _, imp := range pkg.Imports() {
+		if uses {
+			break
+		}
+		uses = stdUsesContext(imp)
+	}
+	stdContext.Store(pkg.Path(), uses)
+	return uses
+}
+
+var stdContext sync.Map
 
 // buildSSA builds the package's SSA form the way the buildssa pass does, but
 // only for the packages that need it.

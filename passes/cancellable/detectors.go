@@ -14,4 +14,5 @@ var detectors = []func(*Func){
 	(*Func).readsParams,
 	detectSwallowedCancel,
 	detectFirstError,
+	detectCtxErrCompare,
 }

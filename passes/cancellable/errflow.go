@@ -39,20 +39,30 @@ func (f *Func) sources() []*source {
 			}
 			c := call.Common()
 			callee := f.Callee(c)
-			if !callee.Resolved() {
-				continue
-			}
 			if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && len(c.Args) == 2 {
 				out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: "Await",
-					flags: Cancel | f.DeferredFlags(c.Args[1])&FirstError})
-			} else if callee.Summary != nil {
+					flags: Cancel | f.DeferredFlags(c.Args[1])&(FirstError|Wrapped)})
+			} else {
 				results := c.Signature().Results()
 				for i := 0; i < results.Len(); i++ {
-					if fl := callee.Summary.Result(i); fl&Cancel != 0 && cancelmodel.IsError(results.At(i).Type()) {
-						out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: callee.Name,
-							flags: fl & (Cancel | FirstError)})
+					if !cancelmodel.IsError(results.At(i).Type()) {
+						continue
+					}
+					var fl Flags
+					if callee.Summary != nil && callee.Summary.Result(i)&Cancel != 0 {
+						fl = callee.Summary.Result(i) & (Cancel | FirstError | Wrapped)
+					}
+					if f.s.context {
+						fl |= f.ctxErrorFlags(call, i)
+					}
+					if fl != 0 {
+						out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: f.calleeName(c, callee),
+							flags: fl})
 					}
 				}
+			}
+			if !callee.Resolved() {
+				continue
 			}
 			args := callee.CallArgs(c)
 			if k, p, ok := cancelmodel.Errback(callee.Func); ok && k < len(args) {
@@ -63,13 +73,28 @@ func (f *Func) sources() []*source {
 				if eb.Local == nil || p >= len(eb.Local.SSA.Params) {
 					continue
 				}
-				fl := Cancel | f.DeferredFlags(args[0])&FirstError // args[0]: the Deferred
+				fl := Cancel | f.DeferredFlags(args[0])&(FirstError|Wrapped) // args[0]: the Deferred
 				out = append(out, &source{fn: eb.Local.SSA, value: eb.Local.SSA.Params[p], flags: fl,
 					errback: true, via: eb.Local, site: call.Pos()})
 			}
 		}
 	}
 	return out
+}
+
+// calleeName names what a call calls, for messages: the callee's name, or
+// for a call through an interface, "Type.Method".
+func (f *Func) calleeName(c *ssa.CallCommon, callee Callee) string {
+	switch {
+	case callee.Name != "":
+		return callee.Name
+	case c.IsInvoke():
+		if n := named(c.Value.Type()); n != nil {
+			return f.s.typeObjName(n.Obj()) + "." + c.Method.Name()
+		}
+		return c.Method.Name()
+	}
+	return "a function value"
 }
 
 // result returns the value of result i of a call, or nil if the call site
@@ -302,14 +327,15 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add func(ssa.Value
 	}
 	if carries, formats := cancelmodel.Wraps(callee.Func); carries {
 		if cancelmodel.IsUnwrapFirstError(callee.Func) {
-			fl &^= FirstError
+			add(call, fl&^FirstError)
+		} else {
+			add(call, wrapped(fl))
 		}
-		add(call, fl)
 		return useReads
 	} else if formats {
 		switch verb := formatVerb(Args(c), k); verb {
 		case 'w':
-			add(call, fl)
+			add(call, wrapped(fl))
 			return useReads
 		case 0, '*':
 			return usePropagate // a format we do not follow: assume it wraps

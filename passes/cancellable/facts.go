@@ -63,10 +63,11 @@ const (
 )
 
 // Flags says what a result may carry.
-type Flags uint8
+type Flags uint16
 
 const (
-	// Cancel: an error result that may be a cancellation.
+	// Cancel: an error result that may be a cancellation of the runtime
+	// (a *deferred.CancelledError).
 	Cancel Flags = 1 << iota
 	// FirstError: an error result that may be a *FirstError hiding a
 	// cancellation; for a *Deferred result, its failure may be one.
@@ -81,9 +82,21 @@ const (
 	// NonNil: an error result that is never nil: returning it is a
 	// failure, not going on normally.
 	NonNil
+	// Ctx: an error result that may be a context error (context.Canceled,
+	// context.DeadlineExceeded, a context's cause).
+	Ctx
+	// Wrapped: the cancellation (of either source) may be inside a
+	// wrapper: %w, errors.Join, an error type with Unwrap or Is, or code
+	// that is not followed. Only errors.Is and errors.As see it there.
+	Wrapped
+	// Carrier: a result that is not an error but carries a cancellable
+	// context on, as a handle built with the caller's ctx (an *sql.Rows,
+	// an *http.Response): calls given it may fail with the context's
+	// error.
+	Carrier
 )
 
-var flagNames = []string{"cancel", "firsterror", "shared", "background", "nonnil"}
+var flagNames = []string{"cancel", "firsterror", "shared", "background", "nonnil", "ctx", "wrapped", "carrier"}
 
 func (f Flags) String() string {
 	var parts []string
@@ -112,9 +125,14 @@ func (s *Summary) Runs(i int) bool { return s != nil && slices.Contains(s.RunsPa
 // A Problem is a latent hazard in a function's call tree. It becomes a
 // finding when an entry point reaches it (or with -all).
 type Problem struct {
-	Rule   string // the analyzer that reports it: "swallowedcancel", ...
-	Pos    string // where it is: "file:line:col"
-	Reason string // one line: what is wrong and what happens on cancellation
+	Rule string // the analyzer that reports it: "swallowedcancel", ...
+	Pos  string // where it is: "file:line:col"
+	// Reason is the finding's message: one short clause saying what is
+	// wrong, in the user's terms, and the fix.
+	Reason string
+	// Why says why it is wrong: what cancellation does there. Drivers show
+	// it below the message, at the problem.
+	Why string
 	// Fixable: where it is, the problem has a suggested fix, which
 	// `cancelcheck -<rule> -all -fix <its package>` applies.
 	Fixable bool
@@ -273,13 +291,29 @@ func shortPos(pos string) string {
 	return fmt.Sprintf("%s:%d", file, line)
 }
 
-// PackageFact marks a package that imports the runtime, directly or
-// transitively, or declares cancelcheck directives: the packages that
-// cancellable analyses. Every other package is skipped without building
-// its SSA form.
-type PackageFact struct{}
+// PackageFact marks a package that cancellable analysed: it imports the
+// runtime, directly or transitively, or declares cancelcheck directives
+// (Runtime), or it may handle context errors: it imports package context,
+// directly or transitively, and is not part of the standard library, which
+// is modelled (Context). Every other package is skipped without building
+// its SSA form. The absence of a Summary for a function of an analysed
+// package says that it has nothing to say; for any other package it says
+// nothing.
+type PackageFact struct {
+	Runtime bool
+	Context bool
+}
 
 // AFact marks PackageFact as an analysis fact.
 func (*PackageFact) AFact() {}
 
-func (*PackageFact) String() string { return "uses-runtime" }
+func (f *PackageFact) String() string {
+	var parts []string
+	if f.Runtime {
+		parts = append(parts, "uses-runtime")
+	}
+	if f.Context {
+		parts = append(parts, "uses-context")
+	}
+	return strings.Join(parts, " ")
+}

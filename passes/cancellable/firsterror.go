@@ -29,18 +29,21 @@ func detectFirstError(f *Func) {
 		f.reportSource(t.src, FirstErrorRule, pos, reason, fixes...)
 	}
 	for _, t := range f.flows() {
+		if t.src.flags&Cancel == 0 {
+			continue // a context error: ctxerrcompare's and ctxerrwrap's
+		}
 		for _, b := range t.src.fn.Blocks {
 			for _, instr := range b.Instrs {
 				switch instr := instr.(type) {
 				case *ssa.BinOp:
 					f.checkComparison(t, instr, report)
 				case *ssa.TypeAssert:
-					if t.tainted(instr.X) && t.flags[instr.X]&FirstError != 0 &&
+					if t.tainted(instr.X) && t.flags[instr.X]&(FirstError|Wrapped) != 0 &&
 						cancelmodel.IsCancelledErrorType(instr.AssertedType) {
 						pos, fix := f.assertSite(instr)
-						report(t, pos, "a type assertion to *deferred.CancelledError misses the cancellation "+
-							"inside a *FirstError (this error may come from Gather), so the cancellation is "+
-							"handled like any other failure; unwrap it first with deferred.UnwrapFirstError, or use errors.As", fix)
+						report(t, pos, Because("a type assertion to *deferred.CancelledError misses a cancellation "+
+							"inside a wrapper; unwrap it first with deferred.UnwrapFirstError, or use errors.As",
+							assertWhy(t.flags[instr.X])), fix)
 					}
 				}
 			}
@@ -69,18 +72,26 @@ func (f *Func) checkComparison(t *taint, b *ssa.BinOp, report func(*taint, token
 	case t.tainted(x) && loadsErrCancelled(y):
 		inside := ""
 		if t.flags[x]&FirstError != 0 {
-			inside = ", here maybe inside a *FirstError from Gather"
+			inside = ", here maybe inside a *FirstError from Gather,"
 		}
-		report(t, b.Pos(), fmt.Sprintf("%s deferred.ErrCancelled is never true for a cancellation: it is a *CancelledError%s, "+
-			"which only errors.Is matches, so the cancellation is handled like any other failure; "+
-			"use errors.Is(err, deferred.ErrCancelled)", b.Op, inside), f.errorsIsFix(b))
+		report(t, b.Pos(), Because(fmt.Sprintf("%s deferred.ErrCancelled is never true for a cancellation; use errors.Is(err, deferred.ErrCancelled)", b.Op),
+			"a cancellation is a *CancelledError"+inside+" which only errors.Is matches, so the cancellation is handled like any other failure"),
+			f.errorsIsFix(b))
 	case t.errorText(x):
 		if s, ok := constString(y); ok && cancelmodel.CancelText(s) {
-			report(t, b.Pos(), fmt.Sprintf("comparing err.Error() %s %q misses cancellations that carry a reason "+
-				"or sit inside a wrapper (%%w, *FirstError), so they are handled like any other failure; "+
-				"use errors.Is(err, deferred.ErrCancelled)", b.Op, s), nil)
+			report(t, b.Pos(), Because(fmt.Sprintf("comparing err.Error() %s %q misses wrapped cancellations; use errors.Is(err, deferred.ErrCancelled)", b.Op, s),
+				"a cancellation that carries a reason or sits inside a wrapper (%w, *FirstError) has another message, so it is handled like any other failure"), nil)
 		}
 	}
+}
+
+// assertWhy says why a type assertion misses the cancellation in an
+// error with flags fl.
+func assertWhy(fl Flags) string {
+	if fl&FirstError != 0 {
+		return "this error may be a *FirstError from Gather, so the cancellation inside it is handled like any other failure"
+	}
+	return "this error may hold the cancellation inside a wrapper (%w, errors.Join, an error type with Unwrap), so it is handled like any other failure"
 }
 
 // cutReason explains a cut.
@@ -91,8 +102,8 @@ func cutReason(c cut, callee string) string {
 		made = fmt.Sprintf("%s with %%%c", callee, c.verb)
 		fix = "use %w"
 	}
-	return made + " makes a new error that no longer holds a possible cancellation: callers' " +
-		"errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure; " + fix
+	return Because(made+" makes a new error that no longer holds a possible cancellation; "+fix,
+		"callers' errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure")
 }
 
 // cutSite returns where a cut is (the call) and, for a %v or %s verb in a
@@ -170,15 +181,10 @@ search:
 }
 
 // errorsIsFix turns err == deferred.ErrCancelled into
-// errors.Is(err, deferred.ErrCancelled), and != into !errors.Is.
+// errors.Is(err, deferred.ErrCancelled), and != into !errors.Is; the same
+// for the context sentinels and ctx.Err().
 func (f *Func) errorsIsFix(b *ssa.BinOp) *analysis.SuggestedFix {
-	var be *ast.BinaryExpr
-	for _, n := range f.s.pathTo(b.Pos()) {
-		if e, ok := n.(*ast.BinaryExpr); ok && e.OpPos == b.Pos() {
-			be = e
-			break
-		}
-	}
+	be := f.s.binaryExprAt(b.Pos())
 	if be == nil {
 		return nil
 	}
@@ -191,7 +197,7 @@ func (f *Func) errorsIsFix(b *ssa.BinOp) *analysis.SuggestedFix {
 	if x == "" || y == "" {
 		return nil
 	}
-	if f.isErrCancelledExpr(be.X) {
+	if f.isSentinelExpr(be.X) {
 		x, y = y, x
 	}
 	text := fmt.Sprintf("%s.Is(%s, %s)", names[0], x, y)
@@ -202,8 +208,28 @@ func (f *Func) errorsIsFix(b *ssa.BinOp) *analysis.SuggestedFix {
 	return &analysis.SuggestedFix{Message: "Use errors.Is", TextEdits: edits}
 }
 
-// isErrCancelledExpr reports whether e denotes deferred.ErrCancelled.
-func (f *Func) isErrCancelledExpr(e ast.Expr) bool {
+// binaryExprAt returns the comparison whose operator is at pos, or nil
+// (a switch case compares without one).
+func (s *state) binaryExprAt(pos token.Pos) *ast.BinaryExpr {
+	for _, n := range s.pathTo(pos) {
+		if e, ok := n.(*ast.BinaryExpr); ok && e.OpPos == pos {
+			return e
+		}
+	}
+	return nil
+}
+
+// isSentinelExpr reports whether e denotes deferred.ErrCancelled, a
+// context sentinel, or a context's Err().
+func (f *Func) isSentinelExpr(e ast.Expr) bool {
+	if call, ok := ast.Unparen(e).(*ast.CallExpr); ok {
+		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+		if !ok || sel.Sel.Name != "Err" || len(call.Args) != 0 {
+			return false
+		}
+		t := f.s.pass.TypesInfo.TypeOf(sel.X)
+		return t != nil && cancelmodel.IsContextType(t)
+	}
 	var id *ast.Ident
 	switch e := ast.Unparen(e).(type) {
 	case *ast.SelectorExpr:
@@ -215,5 +241,5 @@ func (f *Func) isErrCancelledExpr(e ast.Expr) bool {
 		return false
 	}
 	v, _ := f.s.pass.TypesInfo.Uses[id].(*types.Var)
-	return cancelmodel.IsErrCancelled(v)
+	return cancelmodel.IsErrCancelled(v) || cancelmodel.IsContextSentinel(v)
 }

@@ -63,11 +63,15 @@ func (f *Func) errorFlags(v ssa.Value, seen map[ssa.Value]bool) Flags {
 func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool) Flags {
 	c := call.Common()
 	callee := f.Callee(c)
+	var ctx Flags
+	if f.s.context {
+		ctx = f.ctxErrorFlags(call, index)
+	}
 	if callee.Func == nil && callee.Local == nil {
-		return 0
+		return ctx
 	}
 	if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && i == index && len(c.Args) == 2 {
-		return Cancel | f.DeferredFlags(c.Args[1])&FirstError
+		return Cancel | f.DeferredFlags(c.Args[1])&(FirstError|Wrapped)
 	}
 	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
 		args := Args(c)
@@ -79,11 +83,20 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 			fl |= f.errorFlags(a, seen)
 		}
 		if cancelmodel.IsUnwrapFirstError(callee.Func) {
-			fl &^= FirstError
+			return fl &^ FirstError
 		}
-		return fl
+		return wrapped(fl)
 	}
-	return callee.Summary.Result(index) & (Cancel | FirstError)
+	return callee.Summary.Result(index)&(Cancel|FirstError|Wrapped) | ctx
+}
+
+// wrapped returns the flags of an error that holds an error with flags fl
+// inside a wrapper: the cancellation it may carry is now wrapped.
+func wrapped(fl Flags) Flags {
+	if fl&(Cancel|Ctx) != 0 {
+		fl |= Wrapped
+	}
+	return fl
 }
 
 // DeferredFlags returns what a *Deferred value may carry: FirstError when

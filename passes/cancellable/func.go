@@ -6,6 +6,7 @@ import (
 	"go/types"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -46,18 +47,25 @@ func (f *Func) Pass() *analysis.Pass { return f.s.pass }
 func (f *Func) Name() string { return displayName(f.SSA) }
 
 // Report adds a problem found in this function's own code. It becomes a
-// finding of rule wherever an entry point reaches the function. A problem
-// suppressed by a //cancelcheck:ignore directive is dropped here, so that
-// it is suppressed for every caller, in every package.
+// finding of rule wherever an entry point reaches the function (for a
+// context rule: where it is). A problem suppressed by a
+// //cancelcheck:ignore directive is dropped here, so that it is
+// suppressed for every caller, in every package.
+//
+// reason is the finding's message, one short clause saying what is wrong
+// and the fix, then, after a newline, why it is wrong: what cancellation
+// does there (see Because).
 func (f *Func) Report(rule string, pos token.Pos, reason string, fixes ...analysis.SuggestedFix) {
 	if !pos.IsValid() || f.s.dirs.ignored(f.s.pass.Fset, rule, pos) {
 		return
 	}
+	msg, why, _ := strings.Cut(reason, "\n")
 	f.latent = append(f.latent, latent{
 		Problem: Problem{
 			Rule:    rule,
 			Pos:     f.s.pass.Fset.Position(pos).String(),
-			Reason:  reason,
+			Reason:  msg,
+			Why:     why,
 			Fixable: len(fixes) > 0,
 			Path:    []Step{{Pkg: f.s.pass.Pkg.Path(), Func: f.Name()}},
 		},
@@ -66,6 +74,10 @@ func (f *Func) Report(rule string, pos token.Pos, reason string, fixes ...analys
 		fixes: fixes,
 	})
 }
+
+// Because joins a finding's message (what is wrong, and the fix) and why
+// it is wrong, as Report takes them.
+func Because(msg, why string) string { return msg + "\n" + why }
 
 // SetResult adds flags to what result i may carry.
 func (f *Func) SetResult(i int, flags Flags) {
@@ -84,12 +96,16 @@ func (f *Func) reset() {
 	f.taints = nil
 }
 
-// finish normalises the summary: sorted, deduplicated, capped.
+// finish normalises the summary: sorted, deduplicated, capped. The
+// context rules' problems stay out of it: they are reported where they
+// are, not through callers.
 func (f *Func) finish() {
 	f.latent = normalizeLatent(f.latent)
 	f.Summary.Latent = nil
 	for _, l := range f.latent {
-		f.Summary.Latent = append(f.Summary.Latent, l.Problem)
+		if !isContextRule(l.Rule) {
+			f.Summary.Latent = append(f.Summary.Latent, l.Problem)
+		}
 	}
 	f.Summary.normalize()
 }
@@ -360,6 +376,9 @@ func (f *Func) inherit(callee Callee, site token.Pos) {
 	step := Step{Pkg: f.s.pass.Pkg.Path(), Func: f.Name(), Call: f.s.pass.Fset.Position(site).String()}
 	if callee.Local != nil {
 		for _, l := range callee.Local.latent {
+			if isContextRule(l.Rule) {
+				continue
+			}
 			l.Path = prepend(step, l.Path)
 			f.latent = append(f.latent, l)
 		}
@@ -424,6 +443,15 @@ func (s *state) objName(obj *types.Func) string {
 		name = obj.Pkg().Name() + "." + name
 	}
 	return name
+}
+
+// typeObjName names a type as objName names functions: "Store",
+// "store.Store".
+func (s *state) typeObjName(obj *types.TypeName) string {
+	if obj.Pkg() != nil && obj.Pkg() != s.pass.Pkg {
+		return obj.Pkg().Name() + "." + obj.Name()
+	}
+	return obj.Name()
 }
 
 func named(t types.Type) *types.Named {

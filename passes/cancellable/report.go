@@ -87,7 +87,7 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 			}
 		}
 	}
-	if opts.All {
+	if opts.All || isContextRule(rule) {
 		for _, f := range s.funcs {
 			for _, l := range f.latent {
 				if l.Rule == rule && l.local {
@@ -108,19 +108,19 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 			continue
 		}
 		d := analysis.Diagnostic{Pos: f.pos, Category: rule, Related: s.related(f.latent)}
-		path := s.pathString(f.Path)
 		if f.local {
-			d.Message = fmt.Sprintf("%s: %s (call path: %s)", rule, f.Reason, path)
+			d.Message = rule + ": " + f.Reason
 			d.SuggestedFixes = f.fixes
 		} else {
 			// The fix belongs in the other package, where the problem is.
 			last := f.Path[len(f.Path)-1]
-			reason := f.Reason
-			if f.Fixable {
-				reason += fmt.Sprintf("; to apply the suggested fix there: cancelcheck -%s -all -fix %s", rule, last.Pkg)
-			}
-			d.Message = fmt.Sprintf("%s: in %s at %s: %s (call path: %s)",
-				rule, s.stepName(last), remotePos(last.Pkg, f.Pos), reason, path)
+			d.Message = fmt.Sprintf("%s: in %s at %s: %s", rule, s.stepName(last), remotePos(last.Pkg, f.Pos), f.Reason)
+		}
+		if inline {
+			d.Message += inlineDetail(f.latent, s.pathString(f.Path))
+			d.Related = nil
+		} else {
+			d.Message += fixThere(f.latent)
 		}
 		pass.Report(d)
 	}
@@ -131,13 +131,16 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 	}
 }
 
-// related returns a finding's call path as related information, in
-// order: where each function on the path calls the next, then, for a
-// problem in another package, the problem itself. A position that this
-// pass's file set cannot show is left out (the message names it): see
-// resolve.
+// related returns what a finding shows below its message, in order: why
+// it is wrong (at the finding), where each function on the call path
+// calls the next, then, for a problem in another package, the problem
+// itself. A position that this pass's file set cannot show is left out
+// (the message names it): see resolve.
 func (s *state) related(l latent) []analysis.RelatedInformation {
 	var out []analysis.RelatedInformation
+	if l.Why != "" {
+		out = append(out, analysis.RelatedInformation{Pos: l.pos, Message: l.Why})
+	}
 	for i, step := range l.Path[:max(len(l.Path)-1, 0)] {
 		if pos := s.resolve(step.Call); pos.IsValid() {
 			out = append(out, analysis.RelatedInformation{
@@ -209,6 +212,29 @@ func (e *entry) latent() []latent {
 		out = append(out, latent{Problem: p, pos: e.pos})
 	}
 	return out
+}
+
+// fixThere is what a finding reported at a call adds to its message when
+// the problem in the other package has a suggested fix: how to apply it.
+func fixThere(l latent) string {
+	if l.local || !l.Fixable {
+		return ""
+	}
+	return fmt.Sprintf("; to apply the suggested fix there: cancelcheck -%s -all -fix %s", l.Rule, l.Path[len(l.Path)-1].Pkg)
+}
+
+// inlineDetail is what -inline adds to a finding's message: why it is
+// wrong and the call path, which drivers otherwise show below it.
+func inlineDetail(l latent, path string) string {
+	var b strings.Builder
+	if l.Why != "" {
+		b.WriteString(": " + l.Why)
+	}
+	b.WriteString(fixThere(l))
+	if len(l.Path) > 1 || !isContextRule(l.Rule) {
+		b.WriteString(" (call path: " + path + ")")
+	}
+	return b.String()
 }
 
 // pathString renders a call path: "OnGet → loadRoom → store.Fetch".

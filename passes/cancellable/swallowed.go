@@ -16,6 +16,9 @@ import (
 // dropped on a path that then goes on normally (swallowedcancel).
 func detectSwallowedCancel(f *Func) {
 	for _, t := range f.flows() {
+		if t.src.flags&Cancel == 0 {
+			continue // a context error: ctxswallow's
+		}
 		sw := t.walk()
 		if sw == nil {
 			continue
@@ -90,35 +93,36 @@ func swallowReason(t *taint, sw *swallow) string {
 	if t.src.errback {
 		what = "the failure passed to this errback"
 	}
-	var how string
+	var msg string
 	switch {
 	case t.src.value == nil && t.src.instr != nil:
-		how = what + " is discarded"
+		msg = what + " is discarded, and it may be a cancellation"
 	case sw.state.mode == modeCancel:
-		how = what + " is a cancellation here, and it is dropped"
+		msg = what + " is a cancellation here, and it is dropped"
 	default:
-		how = what + " may be a cancellation, and it is dropped"
+		msg = what + " may be a cancellation, and it is dropped"
 	}
+	var how string
 	switch sw.event {
 	case eventReturn:
 		ret := sw.at.(*ssa.Return)
 		switch {
 		case t.src.errback:
-			how += ": the errback returns a nil error, which recovers the chain"
+			how = "the errback returns a nil error, which recovers the chain"
 		case !hasErrorResult(t.src.fn):
-			how += ": the function returns normally"
+			how = "the function returns normally"
 		case returnsNil(ret):
-			how += ": the function returns a nil error"
+			how = "the function returns a nil error"
 		default:
-			how += ": the function returns as if it had succeeded (its error result is not the cancellation)"
+			how = "the function returns as if it had succeeded (its error result is not the cancellation)"
 		}
 	case eventRetry:
-		how += ": the loop goes round and waits again"
+		how = "the loop goes round and waits again"
 	case eventGoesOn:
-		how += ": the function goes on to wait again"
+		how = "the function goes on to wait again"
 	}
-	return how + ", so cancelled work carries on as if nothing had happened; " +
-		"re-raise it first: if errors.Is(err, deferred.ErrCancelled) { return …, err }"
+	return Because(msg+"; re-raise it first: if errors.Is(err, deferred.ErrCancelled) { return …, err }",
+		how+", so cancelled work carries on as if nothing had happened")
 }
 
 // returnsNil reports whether every error result of a return is nil.

@@ -18,14 +18,14 @@ func load(t *deferred.Task) (int, error) { return deferred.Await(t, deferred.New
 //cancelcheck:cancellable
 func Equal(t *deferred.Task) error {
 	_, err := load(t)
-	if err == deferred.ErrCancelled { // want `firsterror: == deferred.ErrCancelled is never true for a cancellation: it is a \*CancelledError, which only errors.Is matches.*\(call path: Equal\)`
+	if err == deferred.ErrCancelled { // want `firsterror: == deferred.ErrCancelled is never true for a cancellation; .*: a cancellation is a \*CancelledError which only errors.Is matches.*\(call path: Equal\)`
 		return err
 	}
 	if err != nil {
 		return err
 	}
 	_, err = gather(t)
-	if err != nil && err != deferred.ErrCancelled { // want `!= deferred.ErrCancelled is never true for a cancellation: it is a \*CancelledError, here maybe inside a \*FirstError from Gather`
+	if err != nil && err != deferred.ErrCancelled { // want `!= deferred.ErrCancelled is never true for a cancellation; .*: a cancellation is a \*CancelledError, here maybe inside a \*FirstError from Gather`
 		log.Print(err)
 		return nil
 	}
@@ -38,7 +38,7 @@ func Switch(t *deferred.Task) (int, error) {
 	switch e := err.(type) {
 	case nil:
 		return 1, nil
-	case *deferred.CancelledError: // want `a type assertion to \*deferred.CancelledError misses the cancellation inside a \*FirstError`
+	case *deferred.CancelledError: // want `a type assertion to \*deferred.CancelledError misses a cancellation inside a wrapper; .*\*FirstError`
 		return 0, e
 	default:
 		log.Print(e)
@@ -49,7 +49,7 @@ func Switch(t *deferred.Task) (int, error) {
 //cancelcheck:cancellable
 func Message(t *deferred.Task) error {
 	_, err := load(t)
-	if err != nil && err.Error() == "deferred: cancelled" { // want `comparing err.Error\(\) == "deferred: cancelled" misses cancellations that carry a reason`
+	if err != nil && err.Error() == "deferred: cancelled" { // want `comparing err.Error\(\) == "deferred: cancelled" misses wrapped cancellations; .*carries a reason`
 		return err
 	}
 	return nil

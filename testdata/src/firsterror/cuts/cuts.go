@@ -15,7 +15,7 @@ func load(t *deferred.Task) (int, error) { return deferred.Await(t, deferred.New
 //cancelcheck:cancellable
 func Verbs(t *deferred.Task) error {
 	if _, err := load(t); err != nil {
-		return fmt.Errorf("loading: %v", err) // want `firsterror: fmt.Errorf with %v makes a new error that no longer holds a possible cancellation.*use %w \(call path: Verbs\)`
+		return fmt.Errorf("loading: %v", err) // want `firsterror: fmt.Errorf with %v makes a new error that no longer holds a possible cancellation.*use %w: .*\(call path: Verbs\)`
 	}
 	if _, err := load(t); err != nil {
 		return fmt.Errorf("loading %d: %s", 2, err) // want `fmt.Errorf with %s makes a new error`

@@ -24,7 +24,7 @@ func doSomething(t *deferred.Task) error {
 //cancelcheck:cancellable
 func Bad(t *deferred.Task) error {
 	if err := doSomething(t); err != nil {
-		if _, ok := err.(*deferred.CancelledError); ok { // want `firsterror: a type assertion to \*deferred.CancelledError misses the cancellation inside a \*FirstError .*\(call path: Bad\)`
+		if _, ok := err.(*deferred.CancelledError); ok { // want `firsterror: a type assertion to \*deferred.CancelledError misses a cancellation inside a wrapper; .*\*FirstError .*\(call path: Bad\)`
 			return err
 		}
 		log.Printf("something failed: %v", err)

@@ -13,7 +13,7 @@ import (
 
 //cancelcheck:cancellable
 func OnGet(t *deferred.Task) (string, error) {
-	return crosslib.Fetch(t, deferred.New[string](nil)), nil // want `in crosslib.Fetch at swallowedcancel/crosslib/crosslib.go:15: the error from Await may be a cancellation.*return …, err \} \(call path: OnGet → crosslib.Fetch\)`
+	return crosslib.Fetch(t, deferred.New[string](nil)), nil // want `in crosslib.Fetch at swallowedcancel/crosslib/crosslib.go:15: the error from Await may be a cancellation.*return …, err \}: .*\(call path: OnGet → crosslib.Fetch\)`
 }
 
 // The same problem through a method, from a helper of this package.

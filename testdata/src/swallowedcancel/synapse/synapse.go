@@ -25,7 +25,7 @@ func checkSomething() error { return errValue }
 //
 //cancelcheck:cancellable
 func Bad(t *deferred.Task) error {
-	if err := doSomething(t); err != nil { // want `swallowedcancel: the error from doSomething may be a cancellation, and it is dropped: the function returns a nil error, so cancelled work carries on as if nothing had happened; re-raise it first: if errors.Is\(err, deferred.ErrCancelled\) \{ return …, err \} \(call path: Bad\)`
+	if err := doSomething(t); err != nil { // want `swallowedcancel: the error from doSomething may be a cancellation, and it is dropped; re-raise it first: if errors.Is\(err, deferred.ErrCancelled\) \{ return …, err \}: the function returns a nil error, so cancelled work carries on as if nothing had happened \(call path: Bad\)`
 		log.Printf("something failed: %v", err)
 	}
 	return nil

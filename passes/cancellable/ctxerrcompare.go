@@ -1,0 +1,309 @@
+package cancellable
+
+import (
+	"fmt"
+	"go/ast"
+	"go/token"
+	"go/types"
+	"slices"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// detectCtxErrCompare finds context errors recognised in a way that
+// wrapping defeats (ctxerrcompare): an error compared with == or != (or a
+// switch case) with context.Canceled, context.DeadlineExceeded or a
+// context's Err(), when the error may hold the context's error inside a
+// wrapper; and an error's message compared with, or searched for, the
+// text of a context error.
+func detectCtxErrCompare(f *Func) {
+	if !f.s.context || f.inTestFile() {
+		return
+	}
+	for _, b := range f.SSA.Blocks {
+		for _, instr := range b.Instrs {
+			switch instr := instr.(type) {
+			case *ssa.BinOp:
+				if !f.checkCtxTextCompare(instr) {
+					f.checkCtxComparison(instr)
+				}
+			case *ssa.Call:
+				f.checkCtxTextSearch(instr)
+			}
+		}
+	}
+}
+
+// checkCtxComparison reports err == context.Canceled (and the like) when
+// err may be a wrapped context error.
+func (f *Func) checkCtxComparison(b *ssa.BinOp) {
+	if b.Op != eqlOp && b.Op != neqOp {
+		return
+	}
+	for _, pair := range [2][2]ssa.Value{{b.X, b.Y}, {b.Y, b.X}} {
+		x, y := pair[0], pair[1]
+		sentinel, ok := f.contextSentinel(y)
+		if !ok || !cancelmodel.IsError(x.Type()) && !types.IsInterface(x.Type()) {
+			continue
+		}
+		if _, both := f.contextSentinel(x); both || !f.mayHoldWrappedCtx(x, make(map[ssa.Value]bool)) {
+			return
+		}
+		what := f.s.operandText(b.Pos(), f.isSentinelExpr)
+		kind := "context error"
+		switch sentinel {
+		case "context.Canceled":
+			kind = "cancellation"
+		case "context.DeadlineExceeded":
+			kind = "deadline"
+		}
+		reason := Because(fmt.Sprintf("%s %s %s misses a wrapped %s; use %serrors.Is(%s, %s)", what, b.Op, sentinel, kind, notIf(b.Op == neqOp), what, sentinel),
+			fmt.Sprintf("%s may hold the context's error inside a wrapper (%%w, errors.Join, an *url.Error)%s: a cancelled operation is then taken for another failure", what, f.ctxOrigin(x)))
+		f.Report(CtxErrCompare, b.Pos(), reason, fixes(f.errorsIsFix(b))...)
+		return
+	}
+}
+
+// notIf returns "!" when cond holds.
+func notIf(cond bool) string {
+	if cond {
+		return "!"
+	}
+	return ""
+}
+
+// fixes makes a list of at most one fix.
+func fixes(fix *analysis.SuggestedFix) []analysis.SuggestedFix {
+	if fix == nil {
+		return nil
+	}
+	return []analysis.SuggestedFix{*fix}
+}
+
+// contextSentinel reports whether v is context.Canceled,
+// context.DeadlineExceeded, or a context's Err(), and names it.
+func (f *Func) contextSentinel(v ssa.Value) (string, bool) {
+	switch v := v.(type) {
+	case *ssa.UnOp:
+		if g, ok := v.X.(*ssa.Global); ok && v.Op == mulOp {
+			if obj, _ := g.Object().(*types.Var); cancelmodel.IsContextSentinel(obj) {
+				return "context." + obj.Name(), true
+			}
+		}
+	case *ssa.Call:
+		if c := v.Common(); c.IsInvoke() && c.Method.Name() == "Err" && cancelmodel.IsContextType(c.Value.Type()) {
+			return "ctx.Err()", true
+		} else if cancelmodel.IsContextErr(f.Callee(c).Func) {
+			return "ctx.Err()", true
+		}
+	case *ssa.ChangeInterface:
+		return f.contextSentinel(v.X)
+	case *ssa.MakeInterface:
+		return f.contextSentinel(v.X)
+	}
+	return "", false
+}
+
+// mayHoldWrappedCtx reports whether an error value may hold a context
+// error inside a wrapper, so that == with the sentinel misses it: it may
+// come from a call given a cancellable context, from a wrapper of a
+// context error, or from somewhere the analysis does not see into (a
+// parameter, a field, a channel). Values that are the context's own Err(),
+// the sentinels, nil, and errors of calls that are not given a context
+// (or whose summaries say their context errors are not wrapped) do not.
+func (f *Func) mayHoldWrappedCtx(v ssa.Value, seen map[ssa.Value]bool) bool {
+	if v == nil || seen[v] {
+		return false
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Const:
+		return false
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			if f.mayHoldWrappedCtx(e, seen) {
+				return true
+			}
+		}
+		return false
+	case *ssa.MakeInterface:
+		return false // a concrete error made here: not a context's
+	case *ssa.ChangeInterface:
+		return f.mayHoldWrappedCtx(v.X, seen)
+	case *ssa.ChangeType:
+		return f.mayHoldWrappedCtx(v.X, seen)
+	case *ssa.UnOp:
+		switch x := v.X.(type) {
+		case *ssa.Global:
+			return false // a sentinel of its own
+		case *ssa.Alloc:
+			if v.Op == mulOp && !captured(x) {
+				for _, val := range reachingStores(v) {
+					if f.mayHoldWrappedCtx(val, seen) {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		return true // a received, captured or loaded error: not seen into
+	case *ssa.Call:
+		return f.ErrorFlags(v)&Wrapped != 0
+	case *ssa.Extract:
+		if call, ok := v.Tuple.(*ssa.Call); ok {
+			return f.ErrorFlags(v)&Wrapped != 0 || f.callErrorFlags(call, v.Index, make(map[ssa.Value]bool))&Wrapped != 0
+		}
+		return true
+	}
+	return true // parameters, free variables, fields, elements
+}
+
+// checkCtxTextSearch reports strings.Contains(err.Error(), "context
+// canceled") and the like: a context error's message is found in a
+// wrapper's too, but also in the message of an error that merely mentions
+// it, and never in a cause that says something else.
+func (f *Func) checkCtxTextSearch(call *ssa.Call) {
+	callee := f.Callee(call.Common())
+	if !isStringTest(callee.Func) || len(call.Call.Args) < 2 {
+		return
+	}
+	text, ok := constString(call.Call.Args[1])
+	if !ok || !cancelmodel.ContextText(text) || !f.errorMessage(call.Call.Args[0]) {
+		return
+	}
+	f.Report(CtxErrCompare, f.s.callStart(call.Pos()), Because(
+		fmt.Sprintf("%s(err.Error(), %q) tells a context error by its message; use errors.Is(err, %s)", cancelmodel.FuncName(callee.Func), text, sentinelFor(text)),
+		textWhy))
+}
+
+// textWhy says why a context error's message is no test for it.
+const textWhy = "a cause or a wrapper changes the message, and errors that only mention it match too: a cancelled operation is taken for another failure, or another failure for a cancellation"
+
+// checkCtxTextCompare is checkCtxTextSearch for err.Error() == "...".
+func (f *Func) checkCtxTextCompare(b *ssa.BinOp) bool {
+	for _, pair := range [2][2]ssa.Value{{b.X, b.Y}, {b.Y, b.X}} {
+		if s, ok := constString(pair[1]); ok && cancelmodel.ContextText(s) && f.errorMessage(pair[0]) {
+			f.Report(CtxErrCompare, b.Pos(), Because(
+				fmt.Sprintf("err.Error() %s %q tells a context error by its message; use %serrors.Is(err, %s)", b.Op, s, notIf(b.Op == neqOp), sentinelFor(s)),
+				textWhy))
+			return true
+		}
+	}
+	return false
+}
+
+// sentinelFor names the sentinel a context error's message stands for.
+func sentinelFor(text string) string {
+	if strings.Contains(strings.ToLower(text), "deadline") {
+		return "context.DeadlineExceeded"
+	}
+	return "context.Canceled"
+}
+
+// errorMessage reports whether a string is an error's message: err.Error(),
+// fmt.Sprint(err), or one of those through strings.ToLower and the like.
+func (f *Func) errorMessage(v ssa.Value) bool {
+	call, ok := v.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	c := call.Common()
+	if c.IsInvoke() {
+		return c.Method.Name() == "Error" && len(c.Args) == 0
+	}
+	callee := f.Callee(c)
+	if callee.Func == nil {
+		return false
+	}
+	switch name := cancelmodel.FuncName(callee.Func); name {
+	case "strings.ToLower", "strings.ToUpper", "strings.TrimSpace":
+		return len(c.Args) == 1 && f.errorMessage(c.Args[0])
+	case "fmt.Sprint", "fmt.Sprintf", "fmt.Sprintln":
+		for _, a := range Args(c) {
+			if mi, ok := a.(*ssa.MakeInterface); ok && types.Implements(mi.X.Type(), errorInterface) {
+				return true
+			}
+		}
+		return false
+	}
+	sig := callee.Func.Type().(*types.Signature)
+	return callee.Func.Name() == "Error" && sig.Recv() != nil && sig.Params().Len() == 0
+}
+
+var errorInterface = types.Universe.Lookup("error").Type().Underlying().(*types.Interface)
+
+// inTestFile reports whether the function is declared in a _test.go file.
+// The context rules leave tests alone: a test that compares with == asserts
+// an exact value, and a test's cut or dropped error harms no caller.
+func (f *Func) inTestFile() bool {
+	return strings.HasSuffix(f.s.pass.Fset.Position(f.SSA.Pos()).Filename, "_test.go")
+}
+
+// operandText returns the source text of the operand of the comparison
+// at pos that is not a sentinel, when it is short, else "err".
+func (s *state) operandText(pos token.Pos, sentinel func(ast.Expr) bool) string {
+	be := s.binaryExprAt(pos)
+	if be == nil {
+		return "err"
+	}
+	e := be.X
+	if sentinel(e) {
+		e = be.Y
+	}
+	if text := s.source(e); text != "" && len(text) <= 30 && !strings.ContainsAny(text, "\n") {
+		return text
+	}
+	return "err"
+}
+
+// ctxOrigin says where a context error comes from, for messages: " (it
+// comes from db.QueryContext)", or "" when it comes from no call.
+func (f *Func) ctxOrigin(v ssa.Value) string {
+	var names []string
+	seen := make(map[ssa.Value]bool)
+	var visit func(v ssa.Value)
+	visit = func(v ssa.Value) {
+		if v == nil || seen[v] || len(names) == 3 {
+			return
+		}
+		seen[v] = true
+		name := func(call *ssa.Call, i int) {
+			if f.callErrorFlags(call, i, make(map[ssa.Value]bool))&Ctx == 0 {
+				return
+			}
+			c := call.Common()
+			if name := f.calleeName(c, f.Callee(c)); !slices.Contains(names, name) {
+				names = append(names, name)
+			}
+		}
+		switch v := v.(type) {
+		case *ssa.Extract:
+			if call, ok := v.Tuple.(*ssa.Call); ok {
+				name(call, v.Index)
+			}
+		case *ssa.Call:
+			name(v, 0)
+		case *ssa.Phi:
+			for _, e := range v.Edges {
+				visit(e)
+			}
+		case *ssa.ChangeInterface:
+			visit(v.X)
+		case *ssa.UnOp:
+			if _, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
+				for _, val := range reachingStores(v) {
+					visit(val)
+				}
+			}
+		}
+	}
+	visit(v)
+	if len(names) == 0 {
+		return ""
+	}
+	return " (it comes from " + strings.Join(names, ", ") + ")"
+}

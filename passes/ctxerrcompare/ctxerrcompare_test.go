@@ -1,0 +1,20 @@
+package ctxerrcompare_test
+
+import (
+	"testing"
+
+	"golang.org/x/tools/go/analysis/analysistest"
+
+	"github.com/cancelcheck/cancelcheck/internal/fixture"
+	"github.com/cancelcheck/cancelcheck/passes/ctxerrcompare"
+)
+
+// Comparisons and message tests that a wrapper defeats.
+func TestBasic(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/basic")
+}
+
+// Correct tests stay silent.
+func TestSilent(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/silent")
+}

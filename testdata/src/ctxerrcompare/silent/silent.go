@@ -1,0 +1,92 @@
+// Package silent holds correct tests for context errors: nothing here is
+// reported.
+package silent
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+type Store struct{ db *sql.DB }
+
+func (s *Store) Name(ctx context.Context, id int) (string, error) {
+	var name string
+	err := s.db.QueryRowContext(ctx, "select name from users where id = ?", id).Scan(&name)
+	if err != nil {
+		return "", fmt.Errorf("user %d: %w", id, err)
+	}
+	return name, nil
+}
+
+// errors.Is sees through wrappers.
+func (s *Store) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	name, err := s.Name(r.Context(), 1)
+	if errors.Is(err, context.Canceled) {
+		w.WriteHeader(499)
+		return
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	fmt.Fprintln(w, name)
+}
+
+// The context's own Err() is the sentinel itself: == is exact.
+func reason(ctx context.Context) string {
+	if err := ctx.Err(); err == context.Canceled {
+		return "canceled"
+	} else if err == context.DeadlineExceeded {
+		return "timed out"
+	}
+	switch ctx.Err() {
+	case context.Canceled:
+		return "canceled"
+	}
+	return "running"
+}
+
+// A wait whose error is the context's own, returned as it is: callers may
+// compare it with ==.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func retryLater(ctx context.Context) bool {
+	err := sleep(ctx, time.Second)
+	return err == context.DeadlineExceeded
+}
+
+// Errors that are not a context's, compared with their own sentinels.
+var ErrNotFound = errors.New("not found")
+
+func find(ctx context.Context, s *Store) (string, error) {
+	name, err := s.Name(ctx, 2)
+	if err == ErrNotFound {
+		return "", nil
+	}
+	return name, err
+}
+
+// A message test for something else.
+func duplicate(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "duplicate key")
+}
+
+// A context that nothing cancels: its calls fail with no context error.
+func background(s *Store) bool {
+	_, err := s.Name(context.Background(), 3)
+	return err == ErrNotFound
+}
