@@ -6,6 +6,8 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/cancelcheck/cancelcheck/passes/ctxerrcompare"
+	"github.com/cancelcheck/cancelcheck/passes/ctxerrwrap"
+	"github.com/cancelcheck/cancelcheck/passes/ctxswallow"
 	"github.com/cancelcheck/cancelcheck/passes/firsterror"
 	"github.com/cancelcheck/cancelcheck/passes/logcontextleak"
 	"github.com/cancelcheck/cancelcheck/passes/shareddeferred"
@@ -20,4 +22,6 @@ var All = []*analysis.Analyzer{
 	shareddeferred.Analyzer,
 	logcontextleak.Analyzer,
 	ctxerrcompare.Analyzer,
+	ctxerrwrap.Analyzer,
+	ctxswallow.Analyzer,
 }

@@ -155,12 +155,19 @@ func ContextText(s string) bool {
 
 // CarrierType reports whether a value of type t carries a context to the
 // calls it is given to, so that their errors may be context errors: an
-// *http.Request (its Context), and a struct (or pointer to one) with a
-// context.Context field, as clients and handles built with a ctx keep it.
+// *http.Request (its Context), and a struct (or pointer to one) of code
+// that is not modelled with a context.Context field, as clients and
+// handles built with a ctx keep it. The standard library's other structs
+// that keep a context (exec.Cmd, tls.CertificateRequestInfo) do so for
+// purposes of their own, and are modelled by their calls' arguments.
 func CarrierType(t types.Type) bool {
-	if n := receiverNamed(t); n != nil && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/http" && n.Obj().Name() == "Request" {
+	n := receiverNamed(t)
+	if n != nil && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/http" && n.Obj().Name() == "Request" {
 		_, ptr := types.Unalias(t).(*types.Pointer)
 		return ptr
+	}
+	if n != nil && n.Obj().Pkg() != nil && Modelled(n.Obj().Pkg().Path()) {
+		return false
 	}
 	if p, ok := types.Unalias(t).(*types.Pointer); ok {
 		t = p.Elem()

@@ -133,7 +133,7 @@ func run(pass *analysis.Pass) (result any, err error) {
 // analysed).
 func (s *state) releaseSSA() {
 	for _, f := range s.funcs {
-		f.SSA, f.taints = nil, nil
+		f.SSA, f.taints, f.carriers = nil, nil, nil
 	}
 	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
 }

@@ -82,7 +82,18 @@ func (f *Func) carriesContext(v ssa.Value) bool {
 	if cancelmodel.CarrierType(t) {
 		return true
 	}
-	return f.carrierValue(v, make(map[ssa.Value]bool))
+	// Memoised: a call's argument may be, through a loop's phi, the
+	// result of the same call.
+	if c, ok := f.carriers[v]; ok {
+		return c
+	}
+	if f.carriers == nil {
+		f.carriers = make(map[ssa.Value]bool)
+	}
+	f.carriers[v] = false // in progress
+	c := f.carrierValue(v, make(map[ssa.Value]bool))
+	f.carriers[v] = c
+	return c
 }
 
 // carrierValue reports whether v is, by value flow, a handle returned by

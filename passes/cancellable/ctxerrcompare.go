@@ -152,14 +152,39 @@ func (f *Func) mayHoldWrappedCtx(v ssa.Value, seen map[ssa.Value]bool) bool {
 		}
 		return true // a received, captured or loaded error: not seen into
 	case *ssa.Call:
-		return f.ErrorFlags(v)&Wrapped != 0
+		return f.callMayHoldWrappedCtx(v, 0)
 	case *ssa.Extract:
 		if call, ok := v.Tuple.(*ssa.Call); ok {
-			return f.ErrorFlags(v)&Wrapped != 0 || f.callErrorFlags(call, v.Index, make(map[ssa.Value]bool))&Wrapped != 0
+			return f.callMayHoldWrappedCtx(call, v.Index)
 		}
 		return true
 	}
 	return true // parameters, free variables, fields, elements
+}
+
+// callMayHoldWrappedCtx is mayHoldWrappedCtx for result i of a call. What
+// the call returns may be wrapped unless the call is known: a context's
+// Err(), or a callee whose summary says it returns no context error, or
+// only as the context made it. A call into code that is modelled or not
+// resolved may return anything, and the comparison says its author
+// expects a context error there.
+func (f *Func) callMayHoldWrappedCtx(call *ssa.Call, i int) bool {
+	fl := f.callErrorFlags(call, i, make(map[ssa.Value]bool))
+	if fl&Wrapped != 0 {
+		return true
+	}
+	if fl&Ctx != 0 {
+		return false // a context's own error, or a callee that returns it so
+	}
+	c := call.Common()
+	if c.IsInvoke() {
+		return true
+	}
+	callee := f.Callee(c)
+	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
+		return false // wraps nothing that may be a context error
+	}
+	return !f.s.analysed(callee)
 }
 
 // checkCtxTextSearch reports strings.Contains(err.Error(), "context

@@ -15,4 +15,6 @@ var detectors = []func(*Func){
 	detectSwallowedCancel,
 	detectFirstError,
 	detectCtxErrCompare,
+	detectCtxErrWrap,
+	detectCtxSwallow,
 }

@@ -132,14 +132,20 @@ const (
 	usePropagate                    // passes it on: returns it, wraps it with %w, hands it to unknown code
 )
 
-// A cut is a call that makes a new error from a possible cancellation
-// whose chain no longer holds it: fmt.Errorf with %v (verb is the verb),
-// errors.New(err.Error()) (verb is 0).
+// A cut is where a new error is made from a possible cancellation whose
+// chain no longer holds it: fmt.Errorf with %v (verb is the verb),
+// errors.New(err.Error()) (verb is 0), a value of an error type without
+// Unwrap or Is made around it (typ), or a call of a helper whose summary
+// says it does one of those (helper).
 type cut struct {
-	call   *ssa.Call
-	arg    int  // index of the argument (for fmt.Errorf, the format is 0)
-	verb   rune // the verb that formats the error, or 0 for its text
-	passed bool // the new error is passed on: returned, handed to other code
+	at     ssa.Value  // the new error
+	call   *ssa.Call  // at, when it is made by a call
+	arg    int        // index of the argument (for fmt.Errorf, the format is 0)
+	verb   rune       // the verb that formats the error, or 0 for its text
+	typ    types.Type // the error type that holds it without Unwrap or Is
+	pos    token.Pos  // where the holder of typ is made
+	helper *ParamErr  // the helper's cut, for a call of a helper
+	passed bool       // the new error is passed on: returned, handed to other code
 }
 
 // taint is the set of values a source flows into, within its function,
@@ -151,11 +157,17 @@ type taint struct {
 	uses  map[ssa.Instruction]useKind
 	cuts  []cut
 	texts map[ssa.Value]bool // strings made from the error: err.Error(), fmt.Sprint(err)
+	// holders are the values that hold the error without being errors
+	// themselves: a struct made around it, a slice it is appended to.
+	holders map[ssa.Value]bool
+	// roots maps each value that stems from a holder to the instructions
+	// that put the error into the holders.
+	roots map[ssa.Value][]ssa.Instruction
 }
 
 func (f *Func) taint(src *source) *taint {
 	t := &taint{src: src, f: f, flags: make(map[ssa.Value]Flags), uses: make(map[ssa.Instruction]useKind),
-		texts: make(map[ssa.Value]bool)}
+		texts: make(map[ssa.Value]bool), holders: make(map[ssa.Value]bool), roots: make(map[ssa.Value][]ssa.Instruction)}
 	if src.via != nil {
 		t.f = src.via
 	}
@@ -164,11 +176,29 @@ func (f *Func) taint(src *source) *taint {
 	}
 	work := []ssa.Value{src.value}
 	t.flags[src.value] = src.flags
+	// Putting the error into a holder passes it on when the holder, or an
+	// error made from it, is passed on (see roots).
+	roots := t.roots
+	var current ssa.Value  // the value whose uses are being classified
+	var at ssa.Instruction // the use being classified
+	var passedOn []ssa.Instruction
 	add := func(v ssa.Value, fl Flags) {
+		for _, r := range roots[current] {
+			if !slices.Contains(roots[v], r) {
+				roots[v] = append(roots[v], r)
+			}
+		}
 		if old, ok := t.flags[v]; !ok || old|fl != old {
 			t.flags[v] = old | fl
 			work = append(work, v)
 		}
+	}
+	hold := func(v ssa.Value, fl Flags) {
+		t.holders[v] = true
+		if !t.holders[current] && !slices.Contains(roots[v], at) { // the error goes in here
+			roots[v] = append(roots[v], at)
+		}
+		add(v, fl)
 	}
 	for len(work) > 0 {
 		v := work[len(work)-1]
@@ -178,20 +208,39 @@ func (f *Func) taint(src *source) *taint {
 		if refs == nil {
 			continue
 		}
+		current = v
 		for _, r := range *refs {
-			t.use(r, t.classify(v, fl, r, add))
+			at = r
+			var kind useKind
+			if t.holders[v] {
+				kind = t.classifyHolder(v, fl, r, add, hold)
+			} else {
+				kind = t.classify(v, fl, r, add, hold)
+			}
+			t.use(r, kind)
+			if kind == usePropagate {
+				passedOn = append(passedOn, roots[v]...)
+			}
 		}
 	}
+	for _, r := range passedOn {
+		t.use(r, usePropagate)
+	}
 	t.findTextCuts()
+	// A new error that also wraps the error (fmt.Errorf("%v: %w", err,
+	// err)) cuts nothing.
+	t.cuts = slices.DeleteFunc(t.cuts, func(c cut) bool { return c.at != nil && t.tainted(c.at) && !t.holders[c.at] })
 	// A cut error that is passed on is an attempt to propagate: the path
 	// ends there for swallowedcancel, and firsterror reports the cut.
 	for i := range t.cuts {
 		c := &t.cuts[i]
-		sub := t.f.taint(&source{fn: src.fn, value: c.call, flags: Cancel, via: src.via})
+		sub := t.f.taint(&source{fn: src.fn, value: c.at, flags: Cancel, via: src.via})
 		for _, k := range sub.uses {
 			if k == usePropagate {
 				c.passed = true
-				t.use(c.call, usePropagate)
+				if instr, ok := c.at.(ssa.Instruction); ok {
+					t.use(instr, usePropagate)
+				}
 				break
 			}
 		}
@@ -202,6 +251,7 @@ func (f *Func) taint(src *source) *taint {
 // findTextCuts finds errors made from the error's text:
 // errors.New(err.Error()), fmt.Errorf("%s", fmt.Sprint(err)).
 func (t *taint) findTextCuts() {
+	t.followTexts()
 	for text := range t.texts {
 		for _, r := range *text.Referrers() {
 			var call *ssa.Call
@@ -222,8 +272,8 @@ func (t *taint) findTextCuts() {
 			}
 			switch cancelmodel.FuncName(t.f.Callee(call.Common()).Func) {
 			case "errors.New", "fmt.Errorf":
-				if !t.tainted(call) {
-					t.cuts = append(t.cuts, cut{call: call, arg: k})
+				if !t.tainted(call) && !slices.ContainsFunc(t.cuts, func(c cut) bool { return c.at == call }) {
+					t.cuts = append(t.cuts, cut{at: call, call: call, arg: k})
 				}
 			}
 		}
@@ -239,7 +289,7 @@ func (t *taint) use(instr ssa.Instruction, k useKind) {
 
 // classify says how instruction r uses the tainted value v, adding the
 // values that carry v on to the taint.
-func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add func(ssa.Value, Flags)) useKind {
+func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add, hold func(ssa.Value, Flags)) useKind {
 	switch r := r.(type) {
 	case *ssa.DebugRef:
 		return 0
@@ -283,9 +333,13 @@ func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add func(ssa.
 			return useReads
 		}
 		if call, k, ok := variadicCall(r); ok {
-			kind := t.classifyCall(call, k, fl, add)
+			kind := t.classifyCall(call, k, fl, add, hold)
 			t.use(call, kind)
 			return 0
+		}
+		if h := holderOf(r.Addr); h != nil {
+			hold(h, fl) // &MyErr{Err: err}, []error{err}
+			return useReads
 		}
 		return usePropagate
 	case *ssa.Call:
@@ -299,7 +353,7 @@ func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add func(ssa.
 		}
 		for k, a := range c.Args {
 			if a == v {
-				if kind := t.classifyCall(r, k, fl, add); kind == usePropagate {
+				if kind := t.classifyCall(r, k, fl, add, hold); kind == usePropagate {
 					return usePropagate
 				}
 			}
@@ -313,10 +367,14 @@ func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add func(ssa.
 
 // classifyCall says how a call uses the tainted value it gets as argument
 // k (counting the variadic ones separately, as Args does).
-func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add func(ssa.Value, Flags)) useKind {
+func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add, hold func(ssa.Value, Flags)) useKind {
 	c := call.Common()
 	if b, ok := c.Value.(*ssa.Builtin); ok {
-		if b.Name() == "print" || b.Name() == "println" {
+		switch b.Name() {
+		case "print", "println", "len", "cap":
+			return useReads
+		case "append":
+			hold(call, fl) // errs = append(errs, err)
 			return useReads
 		}
 		return usePropagate
@@ -340,12 +398,26 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add func(ssa.Value
 		case 0, '*':
 			return usePropagate // a format we do not follow: assume it wraps
 		default:
-			t.cuts = append(t.cuts, cut{call: call, arg: k, verb: verb})
+			t.cuts = append(t.cuts, cut{at: call, call: call, arg: k, verb: verb})
 			return useReads
 		}
 	}
 	if callee.Summary != nil && !c.IsInvoke() {
 		i := k - recvOffset(c, callee)
+		if p, ok := paramErr(callee.Summary, i); ok {
+			// A helper that wraps or returns the error, or cuts it.
+			if p.Cut != "" {
+				t.cuts = append(t.cuts, cut{at: resultValue(call, p.Result), call: call, arg: k, helper: &p})
+				return useReads
+			}
+			if res := resultValue(call, p.Result); res != nil {
+				if p.Wrapped {
+					fl = wrapped(fl)
+				}
+				add(res, fl)
+				return useReads
+			}
+		}
 		if sig := callee.Signature(); i >= 0 && i < sig.Params().Len() && !(sig.Variadic() && i == sig.Params().Len()-1) &&
 			slices.Contains(callee.Summary.ReadsParams, i) {
 			return useReads

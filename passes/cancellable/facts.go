@@ -36,6 +36,12 @@ type Summary struct {
 	// on: handing a cancellation to it does not propagate it.
 	ReadsParams []int
 
+	// ParamErrs says what the function does with its error parameters
+	// that reach its error results: passes them on (wrapped or not), or
+	// cuts them out of the chain. A call of it carries, or cuts, what the
+	// caller hands it.
+	ParamErrs []ParamErr
+
 	// Cancellable reports a //cancelcheck:cancellable entry point.
 	Cancellable bool
 
@@ -184,6 +190,17 @@ func (s *Summary) String() string {
 		sep()
 		fmt.Fprintf(&b, "reads%v", s.ReadsParams)
 	}
+	for _, p := range s.ParamErrs {
+		sep()
+		switch {
+		case p.Cut != "":
+			fmt.Fprintf(&b, "cuts%d->%d", p.Param, p.Result)
+		case p.Wrapped:
+			fmt.Fprintf(&b, "wraps%d->%d", p.Param, p.Result)
+		default:
+			fmt.Fprintf(&b, "passes%d->%d", p.Param, p.Result)
+		}
+	}
 	for _, p := range s.Latent {
 		sep()
 		fmt.Fprintf(&b, "%s@%s", p.Rule, shortPos(p.Pos))
@@ -193,7 +210,7 @@ func (s *Summary) String() string {
 
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
-	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
+	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 && len(s.ParamErrs) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -210,6 +227,12 @@ func (s *Summary) normalize() {
 	s.RunsParams = slices.Compact(s.RunsParams)
 	slices.Sort(s.ReadsParams)
 	s.ReadsParams = slices.Compact(s.ReadsParams)
+	slices.SortFunc(s.ParamErrs, func(a, b ParamErr) int {
+		return cmp.Or(cmp.Compare(a.Param, b.Param), cmp.Compare(a.Result, b.Result))
+	})
+	if len(s.ParamErrs) == 0 {
+		s.ParamErrs = nil
+	}
 	s.Latent = normalizeProblems(s.Latent)
 }
 

@@ -6,6 +6,7 @@ import (
 	"go/token"
 	"go/types"
 	"strconv"
+	"strings"
 
 	"golang.org/x/tools/go/analysis"
 	"golang.org/x/tools/go/ssa"
@@ -53,7 +54,7 @@ func detectFirstError(f *Func) {
 				continue
 			}
 			pos, fix := f.cutSite(c)
-			report(t, pos, cutReason(c, cancelmodel.FuncName(t.f.Callee(c.call.Common()).Func)), fix)
+			report(t, pos, cutReason(t.f, c, "deferred.ErrCancelled"), fix)
 		}
 	}
 }
@@ -94,21 +95,31 @@ func assertWhy(fl Flags) string {
 	return "this error may hold the cancellation inside a wrapper (%w, errors.Join, an error type with Unwrap), so it is handled like any other failure"
 }
 
-// cutReason explains a cut.
-func cutReason(c cut, callee string) string {
-	made := callee + "(err.Error())"
-	fix := "return err itself, or wrap it with fmt.Errorf(\"...: %w\", err)"
-	if c.verb != 0 {
-		made = fmt.Sprintf("%s with %%%c", callee, c.verb)
-		fix = "use %w"
+// cutReason explains a cut of an error that may be sentinel.
+func cutReason(f *Func, c cut, sentinel string) string {
+	fix := "use %w"
+	switch {
+	case c.helper != nil:
+		fix = "make it wrap the error with %w (at " + shortPos(c.helper.CutPos) + ")"
+	case c.typ != nil:
+		fix = "give the type an Unwrap method that returns what it holds (Unwrap() error, or Unwrap() []error), or use errors.Join"
+	case c.verb == 0:
+		fix = "return err itself, or wrap it with fmt.Errorf(\"...: %w\", err)"
 	}
-	return Because(made+" makes a new error that no longer holds a possible cancellation; "+fix,
-		"callers' errors.Is(err, deferred.ErrCancelled) fails and they handle it like any other failure")
+	what := "a possible cancellation"
+	if strings.HasPrefix(sentinel, "context.") {
+		what = "a possible context error"
+	}
+	return Because(c.what(f)+" makes a new error that no longer holds "+what+"; "+fix,
+		"callers' errors.Is(err, "+sentinel+") fails and they handle it like any other failure")
 }
 
 // cutSite returns where a cut is (the call) and, for a %v or %s verb in a
 // literal format, the fix that turns it into %w.
 func (f *Func) cutSite(c cut) (token.Pos, *analysis.SuggestedFix) {
+	if c.call == nil || c.helper != nil {
+		return c.site(f), nil
+	}
 	call := f.s.callExprAt(c.call.Pos())
 	if call == nil {
 		return c.call.Pos(), nil

@@ -40,6 +40,14 @@ func (f *Func) errorFlags(v ssa.Value, seen map[ssa.Value]bool) Flags {
 	case *ssa.ChangeInterface:
 		return f.errorFlags(v.X, seen)
 	case *ssa.MakeInterface:
+		if fl, ok := f.holderFlags(v.X, seen); ok {
+			// An error made around others: its type decides whether
+			// they stay in its chain.
+			if wrapsByType(v.X.Type()) {
+				return wrapped(fl)
+			}
+			return 0
+		}
 		return f.errorFlags(v.X, seen)
 	case *ssa.ChangeType:
 		return f.errorFlags(v.X, seen)
@@ -87,7 +95,21 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 		}
 		return wrapped(fl)
 	}
-	return callee.Summary.Result(index)&(Cancel|FirstError|Wrapped) | ctx
+	fl := callee.Summary.Result(index)&(Cancel|FirstError|Wrapped) | ctx
+	if callee.Summary != nil {
+		// A helper that returns, or wraps, an error it is given.
+		args := c.Args[recvOffset(c, callee):]
+		for _, p := range callee.Summary.ParamErrs {
+			if p.Result == index && p.Cut == "" && p.Param < len(args) {
+				afl := f.errorFlags(args[p.Param], seen)
+				if p.Wrapped {
+					afl = wrapped(afl)
+				}
+				fl |= afl
+			}
+		}
+	}
+	return fl
 }
 
 // wrapped returns the flags of an error that holds an error with flags fl
@@ -328,6 +350,7 @@ func (f *Func) readsParams() {
 		if !slices.Contains(slices.Collect(maps.Values(t.uses)), usePropagate) {
 			f.Summary.ReadsParams = append(f.Summary.ReadsParams, i)
 		}
+		f.paramErrs(i, t)
 	}
 }
 

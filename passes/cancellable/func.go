@@ -28,6 +28,8 @@ type Func struct {
 	latent []latent      // Summary.Latent with what only this pass knows
 	failed bool          // an internal error occurred: the function is skipped
 	taints []*taint      // the flows of its sources, during one computation
+	// carriers memoises carriesContext during one computation.
+	carriers map[ssa.Value]bool
 }
 
 // A latent problem as the pass holds it in memory: the exported Problem,
@@ -94,6 +96,7 @@ func (f *Func) reset() {
 	f.Summary = Summary{Cancellable: f.Summary.Cancellable, MarksCancellable: f.Summary.MarksCancellable}
 	f.latent = nil
 	f.taints = nil
+	f.carriers = nil
 }
 
 // finish normalises the summary: sorted, deduplicated, capped. The

@@ -16,16 +16,18 @@ const (
 	// The context rules: the same hazards in code that cancels with a
 	// context.Context.
 	CtxErrCompare = "ctxerrcompare"
+	CtxErrWrap    = "ctxerrwrap"
+	CtxSwallow    = "ctxswallow"
 )
 
 // Rules lists the rules' names, in the suite's order.
-var Rules = []string{SwallowedCancel, FirstErrorRule, SharedDeferred, LogContextLeak, CtxErrCompare}
+var Rules = []string{SwallowedCancel, FirstErrorRule, SharedDeferred, LogContextLeak, CtxErrCompare, CtxErrWrap, CtxSwallow}
 
 // contextRules are the rules of context code. Code is cancellable
 // wherever a context flows, so they need no entry point: each reports the
 // problems of the package being analysed where they are, and they never
 // travel up call paths or into facts.
-var contextRules = []string{CtxErrCompare}
+var contextRules = []string{CtxErrCompare, CtxErrWrap, CtxSwallow}
 
 // isContextRule reports whether rule is one of contextRules.
 func isContextRule(rule string) bool { return slices.Contains(contextRules, rule) }

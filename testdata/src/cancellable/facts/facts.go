@@ -89,4 +89,4 @@ func logIt(prefix string, err error) { // want logIt:"reads\\[1\\]"
 	fmt.Println(prefix, err)
 }
 
-func keep(err error) error { return err }
+func keep(err error) error { return err } // want keep:"passes0->0"

@@ -1,0 +1,105 @@
+// Package keeps holds context errors passed on in forms that keep them:
+// nothing here is reported.
+package keeps
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+)
+
+type Store struct{ db *sql.DB }
+
+// %w keeps the chain.
+func (s *Store) Wrap(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "delete from sessions"); err != nil {
+		return fmt.Errorf("cleanup: %w", err)
+	}
+	return nil
+}
+
+// A %v next to a %w of the same error: errors.Is still finds it.
+func (s *Store) Both(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "vacuum"); err != nil {
+		return fmt.Errorf("vacuum (%v): %w", err, err)
+	}
+	return nil
+}
+
+// A wrapper type with Unwrap.
+type QueryError struct {
+	Query string
+	Err   error
+}
+
+func (e *QueryError) Error() string { return e.Query + ": " + e.Err.Error() }
+func (e *QueryError) Unwrap() error { return e.Err }
+
+func (s *Store) Query(ctx context.Context, q string) error {
+	if _, err := s.db.ExecContext(ctx, q); err != nil {
+		return &QueryError{Query: q, Err: err}
+	}
+	return nil
+}
+
+// An aggregate with Unwrap() []error, and errors.Join.
+type MultiError []error
+
+func (m MultiError) Error() string   { return fmt.Sprint([]error(m)) }
+func (m MultiError) Unwrap() []error { return m }
+
+func (s *Store) Many(ctx context.Context, qs []string) error {
+	var errs MultiError
+	var joined []error
+	for _, q := range qs {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			errs = append(errs, err)
+			joined = append(joined, err)
+		}
+	}
+	if len(errs) > 1 {
+		return errors.Join(joined...)
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// A message that is only logged cuts nothing anybody sees.
+func (s *Store) Logged(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "analyze"); err != nil {
+		log.Printf("analyze: %v", err)
+		log.Print(errors.New(strings.ToUpper(err.Error())))
+	}
+	return nil
+}
+
+// A helper that wraps with %w keeps it.
+func annotate(op string, err error) error { return fmt.Errorf("%s failed: %w", op, err) }
+
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.db.PingContext(ctx); err != nil {
+		return annotate("ping", err)
+	}
+	return nil
+}
+
+// Formatting an error that is no context's: nothing to cut.
+func parse(s string) error {
+	if _, err := fmt.Sscan(s, new(int)); err != nil {
+		return fmt.Errorf("parse %q: %v", s, err)
+	}
+	return nil
+}
+
+// A context that nothing cancels.
+func (s *Store) Background() error {
+	if _, err := s.db.ExecContext(context.Background(), "checkpoint"); err != nil {
+		return fmt.Errorf("checkpoint: %v", err)
+	}
+	return nil
+}

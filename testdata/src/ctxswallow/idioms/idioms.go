@@ -1,0 +1,229 @@
+// Package idioms holds the correct ways to end on a cancellation: nothing
+// here is reported.
+package idioms
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"io"
+	"log"
+	"net/http"
+	"time"
+)
+
+type Item struct{ Key string }
+
+type Cache struct {
+	db      *sql.DB
+	pending chan *Item
+}
+
+// The cancellation said as an error.
+func (c *Cache) Get(ctx context.Context, key string) (*Item, error) {
+	select {
+	case it := <-c.pending:
+		return it, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// A worker whose only result is an error: nil on shutdown is the idiom.
+func (c *Cache) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case it := <-c.pending:
+			log.Printf("item %s", it.Key)
+		}
+	}
+}
+
+// A timeout of its own: its end is an answer, not a cancellation.
+func (c *Cache) Alive(ctx context.Context) (bool, error) {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	err := c.db.PingContext(ctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// First answer wins: the others are cancelled by the function itself.
+func (c *Cache) First(ctx context.Context, keys []string) (string, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	results := make(chan string, len(keys))
+	errs := make(chan error, len(keys))
+	for _, k := range keys {
+		go func() {
+			var v string
+			if err := c.db.QueryRowContext(ctx, "select v from kv where k = ?", k).Scan(&v); err != nil {
+				errs <- err
+				return
+			}
+			results <- v
+		}()
+	}
+	select {
+	case v := <-results:
+		cancel()
+		return v, nil
+	case err := <-errs:
+		cancel()
+		if errors.Is(err, context.Canceled) {
+			return "", nil
+		}
+		return "", err
+	}
+}
+
+// Best-effort cleanup: log and go on.
+func (c *Cache) Save(ctx context.Context, it *Item) (int64, error) {
+	res, err := c.db.ExecContext(ctx, "insert into items values (?)", it.Key)
+	if err != nil {
+		return 0, err
+	}
+	if _, err := c.db.ExecContext(ctx, "delete from stale"); err != nil {
+		log.Printf("cleanup: %v", err)
+	}
+	return res.LastInsertId()
+}
+
+// A retry loop that looks at its context.
+func (c *Cache) Push(ctx context.Context, batch []string) error {
+	for {
+		_, err := c.db.ExecContext(ctx, "insert into batches values (?)", len(batch))
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		select {
+		case <-time.After(time.Second):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// A retry whose backoff is given the context and says when it ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	select {
+	case <-time.After(d):
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Cache) Ping(ctx context.Context) error {
+	for {
+		err := c.db.PingContext(ctx)
+		if err == nil {
+			return nil
+		}
+		if err := sleep(ctx, time.Second); err != nil {
+			return err
+		}
+	}
+}
+
+// A loop over items: each round is another call, not a retry.
+func (c *Cache) Delete(ctx context.Context, keys []string) {
+	for _, k := range keys {
+		if _, err := c.db.ExecContext(ctx, "delete from items where k = ?", k); err != nil {
+			log.Printf("delete %s: %v", k, err)
+			continue
+		}
+	}
+}
+
+// Rows: Next ends the loop once the context is done.
+func (c *Cache) Keys(ctx context.Context) ([]string, error) {
+	rows, err := c.db.QueryContext(ctx, "select k from items")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var keys []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			log.Printf("scan: %v", err)
+			continue
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
+}
+
+// A proxy step that answers the disconnected client itself, and tells its
+// caller not to retry.
+func (c *Cache) Proxy(w http.ResponseWriter, r *http.Request) (bool, error) {
+	_, err := c.db.ExecContext(r.Context(), "select 1")
+	if errors.Is(err, context.Canceled) {
+		w.WriteHeader(499)
+		return true, nil
+	}
+	return false, err
+}
+
+// A copy loop with no context of its own: its reader's error is tested
+// for cancellation, then for the end of the stream.
+func copyAll(dst io.Writer, src io.Reader, buf []byte) (int64, error) {
+	var written int64
+	for {
+		n, rerr := src.Read(buf)
+		if rerr != nil && rerr != io.EOF && !errors.Is(rerr, context.Canceled) {
+			log.Printf("read: %v", rerr)
+		}
+		if n > 0 {
+			w, err := dst.Write(buf[:n])
+			written += int64(w)
+			if err != nil {
+				return written, err
+			}
+		}
+		if rerr != nil {
+			if rerr == io.EOF {
+				return written, nil
+			}
+			return written, rerr
+		}
+	}
+}
+
+// After a cancellation is known, the end of the stream cannot be: the
+// path that returns nil is not taken.
+func (c *Cache) drain(ctx context.Context, r io.Reader) (int, error) {
+	n := 0
+	for {
+		var b [1]byte
+		_, err := r.Read(b[:])
+		if errors.Is(err, context.Canceled) {
+			if err == io.EOF {
+				return n, nil
+			}
+			return n, err
+		}
+		if err != nil {
+			return n, ctx.Err()
+		}
+		n++
+	}
+}
+
+// Each round tries another certificate, through a variable of the round.
+func pick(ctx context.Context, certs [][]byte, try func(context.Context, *[]byte) error) *[]byte {
+	for _, cert := range certs {
+		c := cert
+		if err := try(ctx, &c); err == nil {
+			return &c
+		}
+	}
+	return nil
+}

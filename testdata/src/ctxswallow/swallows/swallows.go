@@ -1,0 +1,90 @@
+// Package swallows holds cancellations swallowed, or reported as success.
+package swallows
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"log"
+	"time"
+)
+
+type Item struct{ Key string }
+
+type Cache struct {
+	db      *sql.DB
+	pending chan *Item
+}
+
+// A select that answers "no item" when the caller has gone.
+func (c *Cache) Get(ctx context.Context, key string) (*Item, error) {
+	select {
+	case it := <-c.pending:
+		return it, nil
+	case <-ctx.Done():
+		return nil, nil // want `ctxswallow: returns a nil error after <-ctx.Done\(\): the caller takes the cancelled operation for a completed one; return ctx.Err\(\)`
+	}
+}
+
+// Partial results returned as if complete.
+func (c *Cache) Collect(ctx context.Context, n int) ([]*Item, error) {
+	var out []*Item
+	for len(out) < n {
+		if ctx.Err() != nil {
+			break
+		}
+		out = append(out, <-c.pending)
+	}
+	return out, nil // want `returns a nil error after ctx.Err\(\) != nil`
+}
+
+// An error recognised as a cancellation, and turned into success.
+func (c *Cache) Count(ctx context.Context) (int, error) {
+	var n int
+	err := c.db.QueryRowContext(ctx, "select count(*) from items").Scan(&n)
+	if errors.Is(err, context.Canceled) {
+		return 0, nil // want `returns a nil error after errors.Is\(err, context.Canceled\)`
+	}
+	return n, err
+}
+
+// Errors filtered out as "just cancellation", then nil returned.
+func (c *Cache) Warm(ctx context.Context, keys []string) (int, error) {
+	warmed := 0
+	for _, k := range keys {
+		if _, err := c.db.ExecContext(ctx, "insert into warm values (?)", k); err != nil {
+			if !errors.Is(err, context.Canceled) {
+				return warmed, err
+			}
+			continue
+		}
+		warmed++
+	}
+	return warmed, nil // want `returns a nil error after errors.Is\(err, context.Canceled\)`
+}
+
+// A retry loop with no look at the context.
+func (c *Cache) Push(ctx context.Context, batch []string) {
+	for {
+		_, err := c.db.ExecContext(ctx, "insert into batches values (?)", len(batch))
+		if err != nil { // want `ctxswallow: the loop calls sql.DB.ExecContext again after it failed, and nothing in it ends the loop once the context is done`
+			log.Printf("push: %v", err)
+			time.Sleep(time.Second)
+			continue
+		}
+		return
+	}
+}
+
+// A counted retry: after a cancellation it still sleeps through every
+// attempt.
+func (c *Cache) Ping(ctx context.Context) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		if err = c.db.PingContext(ctx); err == nil { // want `the loop calls sql.DB.PingContext again`
+			return nil
+		}
+		time.Sleep(time.Duration(attempt) * time.Second)
+	}
+	return err
+}
