@@ -132,6 +132,17 @@ func Cancels(fn *types.Func) bool {
 	return Deadline(fn)
 }
 
+// BindsContext reports whether fn takes a context only to keep it in what
+// it returns: its error says something else (a malformed URL), never that
+// the context ended. Its other results carry the context on.
+func BindsContext(fn *types.Func) bool {
+	switch FuncName(fn) {
+	case "net/http.NewRequestWithContext", "net/http.Request.WithContext", "net/http.Request.Clone":
+		return true
+	}
+	return false
+}
+
 // IsContextSentinel reports whether v is context.Canceled or
 // context.DeadlineExceeded: an error value that the context package
 // returns as it is, and that wrappers hide from ==.

@@ -45,6 +45,11 @@ type state struct {
 	byObj            map[*types.Func]*Func    // named functions and methods, by origin object
 	dirs             *directives              // //cancelcheck: comments
 	remote           map[*types.Func]*Summary // imported facts, memoised (nil: none)
+	// ifaceCallees memoises invokeCallees, named its namedTypes, stores
+	// its funcStores.
+	ifaceCallees map[*types.Interface]map[string][]*types.Func
+	named        []*types.Named
+	stores       map[types.Object][]storedFunc
 	// analysedPkgs memoises analysed: whether another package has a
 	// PackageFact, so that its summaries say all there is.
 	analysedPkgs map[*types.Package]bool
@@ -133,9 +138,10 @@ func run(pass *analysis.Pass) (result any, err error) {
 // analysed).
 func (s *state) releaseSSA() {
 	for _, f := range s.funcs {
-		f.SSA, f.taints, f.carriers = nil, nil, nil
+		f.SSA, f.taints, f.carriers, f.calls = nil, nil, nil, nil
 	}
 	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
+	s.ifaceCallees, s.named, s.stores = nil, nil, nil
 }
 
 // scope says what the package is analysed for: the runtime's rules when
@@ -369,6 +375,24 @@ func (s *state) references(fn *ssa.Function) []*ssa.Function {
 				if g != nil && !seen[g] {
 					seen[g] = true
 					out = append(out, g)
+				}
+			}
+			// The local methods a call through an interface may call,
+			// and the functions a function value may be: summarised
+			// before the caller.
+			if call, ok := instr.(ssa.CallInstruction); ok {
+				var members []Callee
+				switch c := call.Common(); {
+				case c.IsInvoke():
+					members, _ = s.invokeCallees(c)
+				case c.StaticCallee() == nil && s.byFunc[fn] != nil:
+					members, _ = s.byFunc[fn].funcValues(c.Value, make(map[ssa.Value]bool))
+				}
+				for _, m := range members {
+					if m.Local != nil && !seen[m.Local.SSA] {
+						seen[m.Local.SSA] = true
+						out = append(out, m.Local.SSA)
+					}
 				}
 			}
 		}

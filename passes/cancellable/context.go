@@ -1,7 +1,9 @@
 package cancellable
 
 import (
+	"fmt"
 	"go/types"
+	"slices"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -190,6 +192,8 @@ func (s *state) analysed(callee Callee) bool {
 	switch {
 	case callee.Local != nil:
 		return true
+	case len(callee.Members) > 0:
+		return callee.Closed
 	case callee.Func == nil || callee.Func.Pkg() == nil || callee.Runtime != "":
 		return false
 	}
@@ -224,6 +228,9 @@ func (f *Func) ctxErrorFlags(call *ssa.Call, index int) Flags {
 			}
 			return 0
 		}
+		if callee := f.Callee(c); f.s.analysed(callee) {
+			return callee.Summary.Result(index) & (Ctx | Wrapped)
+		}
 		if f.givenContext(c, Callee{}) {
 			return Ctx | Wrapped
 		}
@@ -243,10 +250,182 @@ func (f *Func) ctxErrorFlags(call *ssa.Call, index int) Flags {
 		return Ctx | Wrapped
 	case f.s.analysed(callee):
 		return callee.Summary.Result(index) & (Ctx | Wrapped)
-	case callee.Runtime != "":
+	case callee.Runtime != "", cancelmodel.BindsContext(callee.Func):
 		return 0
 	case f.givenContext(c, callee):
 		return Ctx | Wrapped
 	}
 	return 0
+}
+
+// An Origin says where a function's error result gets a context error
+// from: the call path from the function down to the call that returns it
+// (a context's Err, a call given a cancellable context that is modelled
+// or not resolved), for the messages of the context rules.
+type Origin struct {
+	Result int    // the error result
+	Path   []Step // from the function (Path[0]) to the one that makes the call
+	What   string // the call: "ctx.Err()", "sql.DB.QueryContext"
+	Pos    string // "file:line:col" of the call
+}
+
+// originOf returns where a context error in v comes from, following v
+// back as ErrorFlags does, or false.
+func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
+	if v == nil || seen[v] {
+		return Origin{}, false
+	}
+	seen[v] = true
+	var call *ssa.Call
+	index := 0
+	switch v := v.(type) {
+	case *ssa.Extract:
+		call, _ = v.Tuple.(*ssa.Call)
+		index = v.Index
+	case *ssa.Call:
+		call = v
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			if o, ok := f.originOf(e, seen); ok {
+				return o, true
+			}
+		}
+	case *ssa.MakeInterface:
+		if _, ok := f.holderFlags(v.X, make(map[ssa.Value]bool)); ok {
+			return f.heldOrigin(v.X, seen)
+		}
+		return f.originOf(v.X, seen)
+	case *ssa.ChangeInterface:
+		return f.originOf(v.X, seen)
+	case *ssa.ChangeType:
+		return f.originOf(v.X, seen)
+	case *ssa.UnOp:
+		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
+			for _, val := range reachingStores(v) {
+				if o, ok := f.originOf(val, seen); ok {
+					return o, true
+				}
+			}
+		}
+	}
+	if call == nil || f.callErrorFlags(call, index, make(map[ssa.Value]bool))&Ctx == 0 {
+		return Origin{}, false
+	}
+	c := call.Common()
+	callee := f.Callee(c)
+	here := Step{Pkg: f.s.pass.Pkg.Path(), Func: f.Name()}
+	pos := f.s.callStart(call.Pos())
+	// Through a wrapper or a helper that passes an argument on.
+	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
+		for _, a := range Args(c) {
+			if o, ok := f.originOf(a, seen); ok {
+				return o, true
+			}
+		}
+		return Origin{}, false
+	}
+	if callee.Summary != nil {
+		args := c.Args[recvOffset(c, callee):]
+		for _, p := range callee.Summary.ParamErrs {
+			if p.Result == index && p.Cut == "" && p.Param < len(args) {
+				if o, ok := f.originOf(args[p.Param], seen); ok {
+					return o, true
+				}
+			}
+		}
+	}
+	// A callee that returns a context error it got further down.
+	if f.s.analysed(callee) && len(callee.Members) == 0 {
+		var sub []Origin
+		if callee.Local != nil {
+			sub = callee.Local.Summary.Origins
+		} else {
+			sub = callee.Summary.Origins
+		}
+		for _, o := range sub {
+			if o.Result == index {
+				here.Call = f.s.pass.Fset.Position(pos).String()
+				o.Path = prepend(here, o.Path)
+				return o, true
+			}
+		}
+	}
+	what := f.calleeName(c, callee)
+	if f.errOf(call) != nil {
+		what = "ctx.Err()"
+	}
+	return Origin{Path: []Step{here}, What: what, Pos: f.s.pass.Fset.Position(pos).String()}, true
+}
+
+// heldOrigin is originOf for the errors a holder holds.
+func (f *Func) heldOrigin(h ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
+	alloc, ok := h.(*ssa.Alloc)
+	if !ok {
+		if u, isLoad := h.(*ssa.UnOp); isLoad {
+			alloc, ok = u.X.(*ssa.Alloc)
+		}
+	}
+	if !ok {
+		return Origin{}, false
+	}
+	for _, r := range *alloc.Referrers() {
+		fa, ok := r.(*ssa.FieldAddr)
+		if !ok {
+			continue
+		}
+		for _, rr := range *fa.Referrers() {
+			if st, ok := rr.(*ssa.Store); ok && st.Addr == fa {
+				if o, ok := f.originOf(st.Val, seen); ok {
+					return o, true
+				}
+			}
+		}
+	}
+	return Origin{}, false
+}
+
+// origins records, for each error result that may carry a context error,
+// where it comes from.
+func (f *Func) origins() {
+	results := f.SSA.Signature.Results()
+	for _, b := range f.SSA.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok {
+			continue
+		}
+		for i, v := range ret.Results {
+			if i >= results.Len() || f.Summary.Result(i)&Ctx == 0 ||
+				slices.ContainsFunc(f.Summary.Origins, func(o Origin) bool { return o.Result == i }) {
+				continue
+			}
+			if o, ok := f.originOf(v, make(map[ssa.Value]bool)); ok {
+				o.Result = i
+				f.Summary.Origins = append(f.Summary.Origins, o)
+			}
+		}
+	}
+}
+
+// describe says where an origin is, for a message: "db.QueryContext in
+// Store.Name (store.go:40), through Service.Get → Store.Name".
+func (s *state) describe(o Origin) string {
+	last := o.Path[len(o.Path)-1]
+	text := fmt.Sprintf("%s in %s (%s)", o.What, s.stepName(last), shortPos(o.Pos))
+	if len(o.Path) > 1 {
+		text += ", through " + s.pathString(o.Path)
+	}
+	return text
+}
+
+// fromWhere says, for a message, where the context error in v comes from:
+// "; it comes from db.QueryContext in Store.Name (store.go:40)", or "".
+func (f *Func) fromWhere(v ssa.Value) string {
+	if v == nil {
+		return ""
+	}
+	o, ok := f.originOf(v, make(map[ssa.Value]bool))
+	if !ok || len(o.Path) == 0 {
+		return ""
+	}
+	return "; it comes from " + f.s.describe(o)
 }

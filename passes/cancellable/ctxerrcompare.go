@@ -5,7 +5,6 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
-	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
@@ -62,7 +61,7 @@ func (f *Func) checkCtxComparison(b *ssa.BinOp) {
 			kind = "deadline"
 		}
 		reason := Because(fmt.Sprintf("%s %s %s misses a wrapped %s; use %serrors.Is(%s, %s)", what, b.Op, sentinel, kind, notIf(b.Op == neqOp), what, sentinel),
-			fmt.Sprintf("%s may hold the context's error inside a wrapper (%%w, errors.Join, an *url.Error)%s: a cancelled operation is then taken for another failure", what, f.ctxOrigin(x)))
+			fmt.Sprintf("%s may hold the context's error inside a wrapper (%%w, errors.Join, an *url.Error), so a cancelled operation is taken for another failure%s", what, f.fromWhere(x)))
 		f.Report(CtxErrCompare, b.Pos(), reason, fixes(f.errorsIsFix(b))...)
 		return
 	}
@@ -283,52 +282,4 @@ func (s *state) operandText(pos token.Pos, sentinel func(ast.Expr) bool) string 
 		return text
 	}
 	return "err"
-}
-
-// ctxOrigin says where a context error comes from, for messages: " (it
-// comes from db.QueryContext)", or "" when it comes from no call.
-func (f *Func) ctxOrigin(v ssa.Value) string {
-	var names []string
-	seen := make(map[ssa.Value]bool)
-	var visit func(v ssa.Value)
-	visit = func(v ssa.Value) {
-		if v == nil || seen[v] || len(names) == 3 {
-			return
-		}
-		seen[v] = true
-		name := func(call *ssa.Call, i int) {
-			if f.callErrorFlags(call, i, make(map[ssa.Value]bool))&Ctx == 0 {
-				return
-			}
-			c := call.Common()
-			if name := f.calleeName(c, f.Callee(c)); !slices.Contains(names, name) {
-				names = append(names, name)
-			}
-		}
-		switch v := v.(type) {
-		case *ssa.Extract:
-			if call, ok := v.Tuple.(*ssa.Call); ok {
-				name(call, v.Index)
-			}
-		case *ssa.Call:
-			name(v, 0)
-		case *ssa.Phi:
-			for _, e := range v.Edges {
-				visit(e)
-			}
-		case *ssa.ChangeInterface:
-			visit(v.X)
-		case *ssa.UnOp:
-			if _, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
-				for _, val := range reachingStores(v) {
-					visit(val)
-				}
-			}
-		}
-	}
-	visit(v)
-	if len(names) == 0 {
-		return ""
-	}
-	return " (it comes from " + strings.Join(names, ", ") + ")"
 }

@@ -27,7 +27,7 @@ func detectCtxErrWrap(f *Func) {
 				continue
 			}
 			seen[pos] = true
-			f.Report(CtxErrWrap, pos, cutReason(t.f, c, "context.Canceled"), fixes(fix)...)
+			f.Report(CtxErrWrap, pos, cutReason(t.f, c, "context.Canceled")+f.fromWhere(t.src.value), fixes(fix)...)
 		}
 	}
 }

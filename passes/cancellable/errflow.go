@@ -349,7 +349,9 @@ func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add, hold fun
 				t.texts[r] = true
 				return useReads
 			}
-			return usePropagate
+			if c.Value == v || !t.f.Callee(c).Closed {
+				return usePropagate // a method of the error, or of code not seen
+			}
 		}
 		for k, a := range c.Args {
 			if a == v {
@@ -402,7 +404,7 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add, hold func(ssa
 			return useReads
 		}
 	}
-	if callee.Summary != nil && !c.IsInvoke() {
+	if callee.Summary != nil && (!c.IsInvoke() || callee.Closed) {
 		i := k - recvOffset(c, callee)
 		if p, ok := paramErr(callee.Summary, i); ok {
 			// A helper that wraps or returns the error, or cuts it.

@@ -42,6 +42,10 @@ type Summary struct {
 	// caller hands it.
 	ParamErrs []ParamErr
 
+	// Origins says, for the error results that may carry a context error,
+	// where it comes from (at most one per result).
+	Origins []Origin
+
 	// Cancellable reports a //cancelcheck:cancellable entry point.
 	Cancellable bool
 
@@ -210,7 +214,7 @@ func (s *Summary) String() string {
 
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
-	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 && len(s.ParamErrs) == 0 &&
+	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 && len(s.ParamErrs) == 0 && len(s.Origins) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 

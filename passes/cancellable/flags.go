@@ -75,7 +75,7 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 	if f.s.context {
 		ctx = f.ctxErrorFlags(call, index)
 	}
-	if callee.Func == nil && callee.Local == nil {
+	if !callee.Resolved() {
 		return ctx
 	}
 	if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && i == index && len(c.Args) == 2 {
@@ -96,7 +96,7 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 		return wrapped(fl)
 	}
 	fl := callee.Summary.Result(index)&(Cancel|FirstError|Wrapped) | ctx
-	if callee.Summary != nil {
+	if callee.Summary != nil && (!c.IsInvoke() || callee.Closed) {
 		// A helper that returns, or wraps, an error it is given.
 		args := c.Args[recvOffset(c, callee):]
 		for _, p := range callee.Summary.ParamErrs {
@@ -284,6 +284,9 @@ func (f *Func) resultFlags() {
 		if nn && returns > 0 {
 			f.SetResult(i, NonNil)
 		}
+	}
+	if f.s.context {
+		f.origins()
 	}
 }
 

@@ -30,6 +30,8 @@ type Func struct {
 	taints []*taint      // the flows of its sources, during one computation
 	// carriers memoises carriesContext during one computation.
 	carriers map[ssa.Value]bool
+	// calls memoises Callee during one computation.
+	calls map[*ssa.CallCommon]Callee
 }
 
 // A latent problem as the pass holds it in memory: the exported Problem,
@@ -97,6 +99,7 @@ func (f *Func) reset() {
 	f.latent = nil
 	f.taints = nil
 	f.carriers = nil
+	f.calls = nil
 }
 
 // finish normalises the summary: sorted, deduplicated, capped. The
@@ -121,20 +124,53 @@ type Callee struct {
 	Runtime string      // its name in the runtime ("Await", "Deferred.AddErrback"), if it is one
 	Name    string      // as call paths show it
 	Recv    bool        // it is a method: call arguments start with the receiver
+	// Members are the functions a dynamic call (through an interface, or
+	// of a function value kept in a variable or field) may call; Summary
+	// joins theirs, and Func is the interface method (nil for a function
+	// value). Closed reports that the call calls one of them and nothing
+	// else the analysis cannot see.
+	Members []Callee
+	Closed  bool
 }
 
 // Resolved reports whether the callee is known.
-func (c Callee) Resolved() bool { return c.Func != nil || c.Local != nil }
+func (c Callee) Resolved() bool { return c.Func != nil || c.Local != nil || len(c.Members) > 0 }
 
 // Callee resolves the function a call calls: static functions and methods,
 // generic instantiations (through their origin), function literals, method
-// values. Calls through interfaces and unknown function values are not
-// resolved: nothing is inferred from them.
+// values; and, as a joined Callee with Members, the methods a call through
+// an interface may call and the functions a function value kept in a
+// variable or field may be (see callees.go). A call that resolves to
+// nothing is not resolved: nothing is inferred from it.
 func (f *Func) Callee(c *ssa.CallCommon) Callee {
-	if c.IsInvoke() {
-		return Callee{}
+	if callee, ok := f.calls[c]; ok {
+		return callee
 	}
-	return f.FuncValue(c.Value)
+	var callee Callee
+	switch {
+	case c.IsInvoke():
+		if members, closed := f.s.invokeCallees(c); len(members) > 0 {
+			callee = join(f.calleeName(c, Callee{}), c.Method, true, members)
+			callee.Closed = closed
+		}
+	default:
+		callee = f.FuncValue(c.Value)
+		if !callee.Resolved() {
+			if members, known := f.funcValues(c.Value, make(map[ssa.Value]bool)); len(members) > 0 {
+				if len(members) == 1 && known {
+					callee = members[0]
+				} else {
+					callee = join(members[0].Name, nil, false, members)
+					callee.Closed = known
+				}
+			}
+		}
+	}
+	if f.calls == nil {
+		f.calls = make(map[*ssa.CallCommon]Callee)
+	}
+	f.calls[c] = callee
+	return callee
 }
 
 // FuncValue resolves a function value the same way.
@@ -321,6 +357,9 @@ func recvOffset(c *ssa.CallCommon, callee Callee) int {
 // bound in a method value (nil when it cannot be seen). Variadic
 // arguments are as the call passes them (see Args).
 func (c Callee) CallArgs(call *ssa.CallCommon) []ssa.Value {
+	if call.IsInvoke() {
+		return append([]ssa.Value{call.Value}, call.Args...)
+	}
 	if !c.Recv || recvOffset(call, c) == 1 {
 		return call.Args
 	}
@@ -372,6 +411,14 @@ func (f *Func) param(v ssa.Value) int {
 // inherit adds the callee's latent problems to this function's, with this
 // function prepended to their call paths.
 func (f *Func) inherit(callee Callee, site token.Pos) {
+	for _, m := range callee.Members {
+		if m.Summary != nil {
+			f.inherit(m, site)
+		}
+	}
+	if len(callee.Members) > 0 {
+		return
+	}
 	if callee.Local != nil && len(callee.Local.latent) == 0 || callee.Local == nil && len(callee.Summary.Latent) == 0 {
 		return
 	}

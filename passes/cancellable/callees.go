@@ -1,0 +1,338 @@
+package cancellable
+
+import (
+	"go/types"
+	"slices"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// This file resolves the calls that do not name their callee: calls
+// through an interface, and calls of function values kept in variables,
+// fields and package variables. Both resolve to a set of functions, whose
+// summaries are joined into one (see join): a call through them may do
+// what any of them does.
+//
+// Interfaces are resolved by class hierarchy analysis over the types the
+// package can see: its own and those of every package it imports,
+// directly or not, that cancellable analysed (their methods' summaries are
+// facts). The set is closed — the call does what its members do, and no
+// more — when the interface is declared in analysed code, so that its
+// implementations live there too; an interface of the standard library
+// (io.Reader, http.RoundTripper) is implemented everywhere, so a call
+// through one stays open and the context model judges it by its
+// arguments. Function values are resolved by following them back through
+// local variables, phis and conversions, and, field by field, to every
+// function the package stores into the same struct field or package
+// variable (field-based flow, the part of VTA's propagation graph that a
+// package-at-a-time analysis can build). golang.org/x/tools/go/callgraph's
+// VTA itself is not used: it needs generic functions instantiated
+// (ssa.InstantiateGenerics) and sees only the bodies of the package at
+// hand, while cancellable summarises a generic function once, by its
+// origin, and knows other packages only by their facts.
+
+// invokeCallees returns the methods a call through an interface may call,
+// and whether that set is closed.
+func (s *state) invokeCallees(c *ssa.CallCommon) ([]Callee, bool) {
+	iface, ok := c.Value.Type().Underlying().(*types.Interface)
+	if !ok {
+		return nil, false
+	}
+	name := c.Method.Name()
+	byName := s.ifaceCallees[iface]
+	if byName == nil {
+		byName = make(map[string][]*types.Func)
+		if s.ifaceCallees == nil {
+			s.ifaceCallees = make(map[*types.Interface]map[string][]*types.Func)
+		}
+		s.ifaceCallees[iface] = byName
+	}
+	methods, ok := byName[name]
+	if !ok {
+		for _, t := range s.namedTypes() {
+			for _, recv := range []types.Type{t, types.NewPointer(t)} {
+				if !types.Implements(recv, iface) {
+					continue
+				}
+				obj, _, _ := types.LookupFieldOrMethod(recv, true, t.Obj().Pkg(), name)
+				if fn, ok := obj.(*types.Func); ok && !slices.Contains(methods, fn) {
+					methods = append(methods, fn)
+				}
+				break // *T's methods include T's
+			}
+		}
+		byName[name] = methods
+	}
+	var out []Callee
+	for _, m := range methods {
+		if callee := s.calleeOf(m); callee.Resolved() {
+			out = append(out, callee)
+		}
+	}
+	pkg := c.Method.Pkg()
+	closed := len(out) > 0 && pkg != nil && !cancelmodel.Modelled(pkg.Path())
+	return out, closed
+}
+
+// namedTypes lists the concrete named types the package can see in
+// analysed code: its own, and those of the analysed packages it imports,
+// directly or not. Computed once per package.
+func (s *state) namedTypes() []*types.Named {
+	if s.named != nil {
+		return s.named
+	}
+	s.named = []*types.Named{}
+	seen := make(map[*types.Package]bool)
+	var visit func(p *types.Package)
+	visit = func(p *types.Package) {
+		if seen[p] {
+			return
+		}
+		seen[p] = true
+		if cancelmodel.Modelled(p.Path()) {
+			return
+		}
+		if p != s.pass.Pkg && !s.pass.ImportPackageFact(p, new(PackageFact)) {
+			return // not analysed: its methods have no summaries
+		}
+		scope := p.Scope()
+		for _, name := range scope.Names() {
+			tn, ok := scope.Lookup(name).(*types.TypeName)
+			if !ok || tn.IsAlias() {
+				continue
+			}
+			n, ok := tn.Type().(*types.Named)
+			if !ok || n.TypeParams().Len() > 0 || types.IsInterface(n) {
+				continue
+			}
+			s.named = append(s.named, n)
+		}
+		for _, imp := range p.Imports() {
+			visit(imp)
+		}
+	}
+	visit(s.pass.Pkg)
+	return s.named
+}
+
+// calleeOf resolves a function or method object as a static call of it
+// would.
+func (s *state) calleeOf(obj *types.Func) Callee {
+	obj = obj.Origin()
+	if f, ok := s.byObj[obj]; ok {
+		return Callee{Func: obj, Local: f, Summary: &f.Summary, Name: f.Name(), Recv: true}
+	}
+	c := Callee{Func: obj, Name: s.objName(obj), Recv: obj.Type().(*types.Signature).Recv() != nil}
+	if name, ok := cancelmodel.Name(obj); ok {
+		c.Runtime = name
+		return c
+	}
+	c.Summary = s.importSummary(obj)
+	return c
+}
+
+// join returns one Callee standing for a set of possible callees: its
+// summary says what any of them may do (it suspends if one does, a result
+// carries what any carries, a parameter is run if one runs it, only read if
+// all only read it), and its Members are the callees, whose latent
+// problems a call inherits.
+func join(name string, fn *types.Func, recv bool, members []Callee) Callee {
+	sum := &Summary{}
+	reads := make(map[int]int)
+	cuts := make(map[[2]int]int)
+	for _, m := range members {
+		ms := m.Summary
+		if ms == nil {
+			continue
+		}
+		sum.Suspends = sum.Suspends || ms.Suspends
+		for i, fl := range ms.Results {
+			for len(sum.Results) <= i {
+				sum.Results = append(sum.Results, 0)
+			}
+			sum.Results[i] |= fl
+		}
+		sum.RunsParams = append(sum.RunsParams, ms.RunsParams...)
+		for _, p := range ms.ReadsParams {
+			reads[p]++
+		}
+		for _, p := range ms.ParamErrs {
+			if p.Cut != "" {
+				cuts[[2]int{p.Param, p.Result}]++
+				continue
+			}
+			if i := slices.IndexFunc(sum.ParamErrs, func(q ParamErr) bool { return q.Param == p.Param && q.Result == p.Result }); i >= 0 {
+				sum.ParamErrs[i].Wrapped = sum.ParamErrs[i].Wrapped || p.Wrapped
+			} else {
+				sum.ParamErrs = append(sum.ParamErrs, p)
+			}
+		}
+	}
+	for p, n := range reads {
+		if n == len(members) {
+			sum.ReadsParams = append(sum.ReadsParams, p)
+		}
+	}
+	for _, m := range members {
+		for _, p := range m.Summary.paramErrs() {
+			if p.Cut != "" && cuts[[2]int{p.Param, p.Result}] == len(members) &&
+				!slices.ContainsFunc(sum.ParamErrs, func(q ParamErr) bool { return q.Param == p.Param && q.Result == p.Result }) {
+				sum.ParamErrs = append(sum.ParamErrs, p) // every member cuts it
+			}
+		}
+	}
+	sum.normalize()
+	return Callee{Func: fn, Summary: sum, Name: name, Recv: recv, Members: members}
+}
+
+// paramErrs is ParamErrs of a summary that may be nil.
+func (s *Summary) paramErrs() []ParamErr {
+	if s == nil {
+		return nil
+	}
+	return s.ParamErrs
+}
+
+// funcValues returns the functions a function value may be: followed back
+// through local variables, phis and conversions, and to what the package
+// stores into the same field or package variable. ok is false when some
+// of its origins are not known (a parameter, a call's result, a map).
+func (f *Func) funcValues(v ssa.Value, seen map[ssa.Value]bool) (out []Callee, ok bool) {
+	if seen[v] {
+		return nil, true
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Function, *ssa.MakeClosure:
+		if c := f.FuncValue(v); c.Resolved() {
+			return []Callee{c}, true
+		}
+		return nil, false
+	case *ssa.ChangeType:
+		return f.funcValues(v.X, seen)
+	case *ssa.Const:
+		return nil, true // nil
+	case *ssa.Phi:
+		ok = true
+		for _, e := range v.Edges {
+			cs, eok := f.funcValues(e, seen)
+			out, ok = appendCallees(out, cs), ok && eok
+		}
+		return out, ok
+	case *ssa.UnOp:
+		if v.Op != mulOp {
+			return nil, false
+		}
+		switch x := v.X.(type) {
+		case *ssa.Alloc:
+			if captured(x) {
+				break
+			}
+			ok = true
+			for _, val := range reachingStores(v) {
+				cs, vok := f.funcValues(val, seen)
+				out, ok = appendCallees(out, cs), ok && vok
+			}
+			return out, ok
+		case *ssa.FieldAddr, *ssa.Global:
+			return f.storedFuncs(x, seen)
+		}
+	case *ssa.Field:
+		return f.storedFuncs(v, seen)
+	}
+	return nil, false
+}
+
+// storedFuncs returns the functions the package stores into the field or
+// package variable that addr (a *ssa.FieldAddr, *ssa.Field or
+// *ssa.Global) denotes. A field of a type declared elsewhere, or a
+// variable exported to other packages, may also be set there: not known.
+func (f *Func) storedFuncs(addr ssa.Value, seen map[ssa.Value]bool) ([]Callee, bool) {
+	key, local := f.s.storageKey(addr)
+	if key == nil {
+		return nil, false
+	}
+	var out []Callee
+	ok := local
+	for _, val := range f.s.funcStores()[key] {
+		cs, vok := val.f.funcValues(val.v, seen)
+		out, ok = appendCallees(out, cs), ok && vok
+	}
+	return out, ok && len(out) > 0
+}
+
+// storageKey identifies a struct field or package variable, and whether
+// only this package can set it (the field's struct type, or the variable,
+// is this package's and not exported).
+func (s *state) storageKey(addr ssa.Value) (types.Object, bool) {
+	switch a := addr.(type) {
+	case *ssa.Global:
+		obj := a.Object()
+		return obj, obj != nil && obj.Pkg() == s.pass.Pkg && !obj.Exported()
+	case *ssa.FieldAddr:
+		return s.fieldObj(a.X.Type(), a.Field)
+	case *ssa.Field:
+		return s.fieldObj(a.X.Type(), a.Field)
+	}
+	return nil, false
+}
+
+// fieldObj returns the field i of a struct (or pointer to struct) type,
+// and whether it is a field of this package, which other packages' code
+// seen here cannot set.
+func (s *state) fieldObj(t types.Type, i int) (types.Object, bool) {
+	if p, ok := t.Underlying().(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if !ok || i >= st.NumFields() {
+		return nil, false
+	}
+	fld := st.Field(i)
+	return fld, fld.Pkg() == s.pass.Pkg
+}
+
+// A storedFunc is a function value stored into a field or package
+// variable, in the function that stores it.
+type storedFunc struct {
+	f *Func
+	v ssa.Value
+}
+
+// funcStores maps each field and package variable to the function values
+// the package stores into it. Computed once per package.
+func (s *state) funcStores() map[types.Object][]storedFunc {
+	if s.stores != nil {
+		return s.stores
+	}
+	s.stores = make(map[types.Object][]storedFunc)
+	for _, f := range s.funcs {
+		for _, b := range f.SSA.Blocks {
+			for _, instr := range b.Instrs {
+				st, ok := instr.(*ssa.Store)
+				if !ok {
+					continue
+				}
+				if _, isFunc := st.Val.Type().Underlying().(*types.Signature); !isFunc {
+					continue
+				}
+				if key, _ := s.storageKey(st.Addr); key != nil {
+					s.stores[key] = append(s.stores[key], storedFunc{f, st.Val})
+				}
+			}
+		}
+	}
+	return s.stores
+}
+
+// appendCallees adds callees not yet in list.
+func appendCallees(list, add []Callee) []Callee {
+	for _, c := range add {
+		if !slices.ContainsFunc(list, func(d Callee) bool { return d.Func == c.Func && d.Local == c.Local }) {
+			list = append(list, c)
+		}
+	}
+	return list
+}
