@@ -255,6 +255,26 @@ func TestTimeoutSeesCallbacksAddedBefore(t *testing.T) {
 	})
 }
 
+// The Go difference from Twisted's addTimeout, which rewrites d's own
+// chain: a stage added to d after Timeout sees the *CancelledError that the
+// timeout cancelled d with; only Timeout's result is a *TimeoutError.
+func TestTimeoutLeavesTheSourceChainAsItIs(t *testing.T) {
+	var c deferredtest.Clock
+	d := deferred.New[int](nil)
+	r := deferred.Timeout(d, time.Second, &c)
+	var seen error
+	d.AddErrback(func(err error) (int, error) { seen = err; return 0, err })
+	c.Advance(time.Second)
+	if ce, ok := seen.(*deferred.CancelledError); !ok || ce.Reason != "timed out after 1s" {
+		t.Fatalf("a stage added to d afterwards saw %v, want the *CancelledError of the timeout", seen)
+	}
+	handleAtEnd(t, d)
+	handleAtEnd(t, r)
+	if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
+		t.Fatalf("result %v, want a timeout", err)
+	}
+}
+
 // A Deferred whose chain waits on another: the timeout's cancel is
 // forwarded to the inner one.
 func TestTimeoutOfAPausedChain(t *testing.T) {
