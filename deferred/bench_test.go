@@ -222,3 +222,27 @@ func BenchmarkReadWriteLockContended(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkConcurrentlyExecute100: 100 items, at most 10 in flight, each
+// fired in turn; against BenchmarkGather100, which has all 100 in flight.
+func BenchmarkConcurrentlyExecute100(b *testing.B) {
+	b.ReportAllocs()
+	measureCPU(b)
+	items := make([]int, 100)
+	pending := make([]*deferred.Deferred[int], 0, 100)
+	f := func(int) *deferred.Deferred[int] {
+		d := deferred.New[int](nil)
+		pending = append(pending, d)
+		return d
+	}
+	var sink *deferred.Deferred[struct{}]
+	for b.Loop() {
+		sink = deferred.ConcurrentlyExecute(items, 10, f)
+		for i := 0; i < len(pending); i++ {
+			pending[i].Callback(0) // appends the next item's Deferred
+		}
+		clear(pending)
+		pending = pending[:0]
+	}
+	_ = sink
+}
