@@ -62,8 +62,8 @@ func NewLoopingCall(clock Clock, f func(count int) *Deferred[struct{}]) *Looping
 // the loop and cancels the call under way, if any; it then fails with a
 // *CancelledError, or the other error that call fails with.
 //
-// Start panics if lc is running or interval is negative (Twisted asserts
-// and raises ValueError).
+// Start panics if lc is running, or stopped with its last call still under
+// way, or if interval is negative (Twisted asserts and raises ValueError).
 func (lc *LoopingCall) Start(interval time.Duration, now bool) *Deferred[*LoopingCall] {
 	if interval < 0 {
 		panic("deferred: LoopingCall.Start with a negative interval")
