@@ -164,3 +164,85 @@ func BenchmarkLockContended(b *testing.B) {
 		b.Fatal("the lock is still held")
 	}
 }
+
+// BenchmarkLinearizer: Queue and Release on a free key, as a request
+// takes its room's slot when nobody else works on the room.
+func BenchmarkLinearizer(b *testing.B) {
+	b.ReportAllocs()
+	measureCPU(b)
+	var l deferred.Linearizer[string]
+	for b.Loop() {
+		p, _, _ := l.Queue("!room:example.org").Result()
+		p.Release()
+	}
+}
+
+// BenchmarkLinearizerContended: a goroutine on every P taking one key of
+// a Linearizer, waiting until it holds it, and releasing it, as
+// BenchmarkLockContended does with a Lock.
+func BenchmarkLinearizerContended(b *testing.B) {
+	b.ReportAllocs()
+	measureCPU(b)
+	var l deferred.Linearizer[string]
+	b.RunParallel(func(pb *testing.PB) {
+		held := make(chan *deferred.Permit, 1)
+		signal := func(p *deferred.Permit) (*deferred.Permit, error) {
+			held <- p
+			return p, nil
+		}
+		for pb.Next() {
+			l.Queue("key").AddCallback(signal)
+			(<-held).Release()
+		}
+	})
+	if l.IsQueued("key") {
+		b.Fatal("the key is still queued")
+	}
+}
+
+// BenchmarkReadWriteLockContended: a goroutine on every P taking one key
+// of a ReadWriteLock, for writing one time in four.
+func BenchmarkReadWriteLockContended(b *testing.B) {
+	b.ReportAllocs()
+	measureCPU(b)
+	var rw deferred.ReadWriteLock[string]
+	b.RunParallel(func(pb *testing.PB) {
+		held := make(chan *deferred.Permit, 1)
+		signal := func(p *deferred.Permit) (*deferred.Permit, error) {
+			held <- p
+			return p, nil
+		}
+		for i := 0; pb.Next(); i++ {
+			if i%4 == 0 {
+				rw.Write("key").AddCallback(signal)
+			} else {
+				rw.Read("key").AddCallback(signal)
+			}
+			(<-held).Release()
+		}
+	})
+}
+
+// BenchmarkConcurrentlyExecute100: 100 items, at most 10 in flight, each
+// fired in turn; against BenchmarkGather100, which has all 100 in flight.
+func BenchmarkConcurrentlyExecute100(b *testing.B) {
+	b.ReportAllocs()
+	measureCPU(b)
+	items := make([]int, 100)
+	pending := make([]*deferred.Deferred[int], 0, 100)
+	f := func(int) *deferred.Deferred[int] {
+		d := deferred.New[int](nil)
+		pending = append(pending, d)
+		return d
+	}
+	var sink *deferred.Deferred[struct{}]
+	for b.Loop() {
+		sink = deferred.ConcurrentlyExecute(items, 10, f)
+		for i := 0; i < len(pending); i++ {
+			pending[i].Callback(0) // appends the next item's Deferred
+		}
+		clear(pending)
+		pending = pending[:0]
+	}
+	_ = sink
+}

@@ -9,12 +9,16 @@ package deferred_test
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
+	"weak"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
+	"github.com/cancelcheck/cancelcheck/deferred/deferredtest"
 )
 
 // Twisted's test_noCanceller.
@@ -374,4 +378,128 @@ func TestCancelChainResultWhileFRuns(t *testing.T) {
 	}
 	mustBeCancelled(t, r)
 	handle(r)
+}
+
+// --- a fired Deferred lets go of its canceller ---
+
+// payload stands for what a canceller captures: request state, a
+// connection, a buffer. It is large, so that the allocator never packs it
+// with other objects that could keep it alive.
+type payload struct{ buf [4096]byte }
+
+// mustBeCollected runs collections until the object wp points to has been
+// freed, and fails the test if it never is.
+func mustBeCollected(t *testing.T, wp weak.Pointer[payload], what string) {
+	t.Helper()
+	for range 20 {
+		runtime.GC()
+		if wp.Value() == nil {
+			return
+		}
+		time.Sleep(time.Millisecond) // for the cleanups that release what they kept
+	}
+	t.Fatalf("%s: what the canceller captured is still reachable after the Deferred fired", what)
+}
+
+// Twisted drops a Deferred's canceller when it fires (_startRunCallbacks),
+// so that a fired Deferred kept for long (a cached result, an observed
+// value, a map entry) does not pin what the canceller captured. Every way
+// a Deferred is fired or settled lets go of it; the Deferred itself stays
+// reachable through the test.
+func TestFiredDeferredLetsGoOfItsCanceller(t *testing.T) {
+	tests := []struct {
+		name           string
+		cancellerFires bool
+		fire           func(d *deferred.Deferred[int])
+	}{
+		{"Callback", false, func(d *deferred.Deferred[int]) { d.Callback(1) }},
+		{"Errback", false, func(d *deferred.Deferred[int]) { d.Errback(errBoom) }},
+		{"Cancel", false, func(d *deferred.Deferred[int]) { d.Cancel() }},
+		{"Cancel, the canceller fires", true, func(d *deferred.Deferred[int]) { d.Cancel() }},
+		{"Callback after Cancel", false, func(d *deferred.Deferred[int]) { d.Cancel(); d.Callback(1) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, wp := newWithCanceller(tt.cancellerFires)
+			handleAtEnd(t, d)
+			tt.fire(d)
+			if _, _, ok := d.Result(); !ok {
+				t.Fatal("the Deferred has no result")
+			}
+			mustBeCollected(t, wp, tt.name)
+			runtime.KeepAlive(d)
+		})
+	}
+}
+
+// newWithCanceller returns an unfired Deferred whose canceller captures a
+// payload, and a weak pointer to the payload; with fires, the canceller
+// fires the Deferred itself.
+func newWithCanceller(fires bool) (*deferred.Deferred[int], weak.Pointer[payload]) {
+	p := new(payload)
+	d := deferred.New(func(d *deferred.Deferred[int]) {
+		p.buf[0]++
+		if fires {
+			d.Callback(int(p.buf[0]))
+		}
+	})
+	return d, weak.Make(p)
+}
+
+// The Deferreds the runtime makes and fires itself (resolve): an Observe
+// fired by its source, a Get fired by a Put, a DeferLater fired by its
+// timer. Kept after they fired, they must not keep alive, through their
+// cancellers, what they were waiting on: the Observable, the Queue, the
+// timer and its function.
+func TestRuntimeFiredDeferredLetsGoOfItsCanceller(t *testing.T) {
+	t.Run("Observe", func(t *testing.T) {
+		src := deferred.New[int](nil)
+		obs, wp := observeTied(src)
+		src.Callback(1)
+		mustSucceed(t, obs)
+		mustBeCollected(t, wp, "Observe")
+		runtime.KeepAlive(obs)
+	})
+	t.Run("Queue.Get", func(t *testing.T) {
+		get, wp := getTied()
+		mustSucceed(t, get)
+		mustBeCollected(t, wp, "Queue.Get")
+		runtime.KeepAlive(get)
+	})
+	t.Run("DeferLater", func(t *testing.T) {
+		var c deferredtest.Clock
+		d, wp := deferLaterTied(&c)
+		c.Advance(time.Second)
+		mustSucceed(t, d)
+		mustBeCollected(t, wp, "DeferLater")
+		runtime.KeepAlive(d)
+	})
+}
+
+// tiedTo returns a weak pointer to a new payload that stays reachable as
+// long as owner does.
+func tiedTo[T any](owner *T) weak.Pointer[payload] {
+	p := new(payload)
+	runtime.AddCleanup(owner, func(*payload) {}, p)
+	return weak.Make(p)
+}
+
+func observeTied(src *deferred.Deferred[int]) (*deferred.Deferred[int], weak.Pointer[payload]) {
+	o := deferred.NewObservable(src, true)
+	return o.Observe(), tiedTo(o)
+}
+
+func getTied() (*deferred.Deferred[int], weak.Pointer[payload]) {
+	q := deferred.NewQueue[int](deferred.Unlimited, deferred.Unlimited)
+	get := q.Get()
+	if err := q.Put(1); err != nil {
+		panic(err)
+	}
+	return get, tiedTo(q)
+}
+
+// deferLaterTied returns a DeferLater whose function captures a payload.
+func deferLaterTied(c deferred.Clock) (*deferred.Deferred[int], weak.Pointer[payload]) {
+	p := new(payload)
+	return deferred.DeferLater(c, time.Second, func() (int, error) { return int(p.buf[0]), nil }), weak.Make(p)
 }

@@ -19,22 +19,109 @@ type Clock interface {
 }
 
 // A Timer is a call scheduled by Clock.AfterFunc (Twisted's IDelayedCall).
+// A Timer is pending from AfterFunc until the call starts or Stop stops
+// it; Reset makes it pending again.
 type Timer interface {
-	// Stop prevents the call from happening. It reports whether it did so:
-	// false if the call has already run, started, or been stopped.
+	// Stop prevents the call from happening (IDelayedCall.cancel). It
+	// reports whether it did so: false if the call has already run,
+	// started, or been stopped.
 	Stop() bool
+	// Reset schedules the call for d from the clock's current time
+	// (IDelayedCall.reset; IDelayedCall.delay is Reset(When() - Now() + d)),
+	// whether it is pending, has run or has been stopped, as time.Timer's
+	// Reset does. It reports whether the call was pending.
+	Reset(d time.Duration) bool
+	// Active reports whether the call is pending: it has neither started
+	// nor been stopped (IDelayedCall.active).
+	Active() bool
+	// When returns the time, on the clock, at which the call is or was due
+	// (IDelayedCall.getTime).
+	When() time.Time
 }
 
-// RealClock is the Clock of package time. Its AfterFunc is time.AfterFunc,
-// so f runs on a goroutine of its own: Deferreds that a timer fires, and the
-// callbacks and async functions waiting on them, run on that goroutine.
+// RealClock is the Clock of package time. Its AfterFunc schedules f with
+// time.AfterFunc, so f runs on a goroutine of its own: Deferreds that a
+// timer fires, and the callbacks and async functions waiting on them, run
+// on that goroutine.
 type RealClock struct{}
 
 // Now returns time.Now().
 func (RealClock) Now() time.Time { return time.Now() }
 
-// AfterFunc returns time.AfterFunc(d, f).
-func (RealClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
+// AfterFunc calls f on a goroutine of its own once d has elapsed, with
+// time.AfterFunc.
+func (RealClock) AfterFunc(d time.Duration, f func()) Timer {
+	if f == nil {
+		panic("deferred: AfterFunc with a nil function")
+	}
+	rt := &realTimer{f: f}
+	rt.mu.Lock()
+	rt.scheduleLocked(d)
+	rt.mu.Unlock()
+	return rt
+}
+
+// A realTimer is a call scheduled on the RealClock. Each schedule (the
+// first, and every Reset) has its own time.Timer and generation: a timer
+// whose goroutine has started cannot be taken back, and its call is
+// dropped if the Timer was stopped or scheduled again meanwhile, so that f
+// runs once per schedule that was not stopped.
+type realTimer struct {
+	f      func()
+	mu     sync.Mutex
+	timer  *time.Timer
+	gen    uint64 // the current schedule
+	active bool
+	when   time.Time
+}
+
+func (rt *realTimer) scheduleLocked(d time.Duration) {
+	rt.gen++
+	gen := rt.gen
+	rt.active, rt.when = true, time.Now().Add(d)
+	rt.timer = time.AfterFunc(d, func() { rt.fire(gen) })
+}
+
+func (rt *realTimer) fire(gen uint64) {
+	rt.mu.Lock()
+	if gen != rt.gen || !rt.active {
+		rt.mu.Unlock()
+		return
+	}
+	rt.active = false
+	rt.mu.Unlock()
+	rt.f()
+}
+
+func (rt *realTimer) Stop() bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	was := rt.active
+	rt.active = false
+	rt.timer.Stop()
+	return was
+}
+
+func (rt *realTimer) Reset(d time.Duration) bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	was := rt.active
+	rt.timer.Stop()
+	rt.scheduleLocked(d)
+	return was
+}
+
+func (rt *realTimer) Active() bool {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.active
+}
+
+func (rt *realTimer) When() time.Time {
+	rt.mu.Lock()
+	defer rt.mu.Unlock()
+	return rt.when
+}
 
 func clockOrReal(c Clock) Clock {
 	if c == nil {

@@ -3,6 +3,7 @@ package deferred_test
 import (
 	"errors"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -32,6 +33,79 @@ func TestRealClock(t *testing.T) {
 	stopped := c.AfterFunc(time.Hour, func() { t.Error("stopped call ran") })
 	if !stopped.Stop() {
 		t.Error("Stop of a pending timer = false")
+	}
+}
+
+// The RealClock's Timers have the rest of Twisted's IDelayedCall: When,
+// Active and Reset, with time.Timer's meaning of Reset.
+func TestRealClockTimer(t *testing.T) {
+	c := deferred.RealClock{}
+	before := time.Now()
+	ran := make(chan struct{}, 2)
+	k := c.AfterFunc(time.Hour, func() { ran <- struct{}{} })
+	if w := k.When(); w.Before(before.Add(time.Hour)) || w.After(time.Now().Add(time.Hour)) {
+		t.Fatalf("When() = %v, want an hour from the call", w)
+	}
+	if !k.Active() {
+		t.Fatal("Active() = false for a pending timer")
+	}
+	if !k.Reset(time.Millisecond) {
+		t.Fatal("Reset of a pending timer = false")
+	}
+	waitFor(t, ran, "the timer Reset to 1ms")
+	if k.Active() {
+		t.Fatal("Active() = true for a timer that ran")
+	}
+	if k.Stop() {
+		t.Fatal("Stop of a timer that ran = true")
+	}
+	if k.Reset(time.Millisecond) {
+		t.Fatal("Reset of a timer that ran = true")
+	}
+	waitFor(t, ran, "the timer Reset after it ran")
+	k.Reset(time.Hour)
+	if !k.Stop() || k.Active() {
+		t.Fatal("Stop of a pending timer did not stop it")
+	}
+	select {
+	case <-ran:
+		t.Fatal("a stopped timer ran")
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+func waitFor(t *testing.T, ran <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ran:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("%s did not run within 10s", what)
+	}
+}
+
+// Stop and Reset racing with the timer's goroutine: a schedule that Stop
+// or Reset reports pending never runs, and one that they report not
+// pending has started, so it runs once: the runs add up.
+func TestRealClockTimerRaces(t *testing.T) {
+	c := deferred.RealClock{}
+	var runs atomic.Int64
+	want := int64(0)
+	for i := range 300 {
+		k := c.AfterFunc(time.Duration(i%4)*time.Microsecond, func() { runs.Add(1) })
+		if i%2 == 0 && !k.Reset(time.Duration(i%3)*time.Microsecond) {
+			want++ // the first schedule ran
+		}
+		if !k.Stop() {
+			want++ // the last schedule ran
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for runs.Load() < want && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(10 * time.Millisecond) // for a run too many
+	if got := runs.Load(); got != want {
+		t.Fatalf("%d runs, want %d", got, want)
 	}
 }
 
@@ -178,15 +252,14 @@ func TestDeferLaterCancelBeforeItRuns(t *testing.T) {
 
 // A timer whose Stop comes too late (it has started on another goroutine)
 // must still not call f after the cancel.
-type lateTimer struct{}
+type lateTimer struct{ deferred.Timer }
 
 func (lateTimer) Stop() bool { return false }
 
 type lateClock struct{ deferredtest.Clock }
 
 func (c *lateClock) AfterFunc(d time.Duration, f func()) deferred.Timer {
-	c.Clock.AfterFunc(d, f)
-	return lateTimer{}
+	return lateTimer{c.Clock.AfterFunc(d, f)}
 }
 
 func TestDeferLaterCancelWhenStopIsTooLate(t *testing.T) {

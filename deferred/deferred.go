@@ -42,6 +42,7 @@ type Deferred[T any] struct {
 	value T
 	err   error
 
+	// canceller is New's; nil once it has run or d has fired.
 	canceller func(*Deferred[T])
 
 	// The stages not yet run, first before more. first keeps the common
@@ -174,10 +175,20 @@ func (d *Deferred[T]) fire(v T, err error, what string) {
 		panic(&alreadyCalledError{what: what})
 	}
 	// A user's fire of a bound Deferred wins over the runtime's.
-	d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
-	d.waitingOn = nil
-	d.value, d.err = v, err
+	d.firedLocked(v, err)
 	d.runLocked()
+}
+
+// firedLocked records that d has fired with v or err, on every path that
+// fires or settles it. d lets go of what it no longer needs: what it
+// forwarded cancels to, and its canceller, which is never called once d
+// has fired; as Twisted's Deferred drops its canceller when it fires, a
+// fired Deferred kept for long (a cached result, an observed value) then
+// does not keep alive what the canceller captured.
+func (d *Deferred[T]) firedLocked(v T, err error) {
+	d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
+	d.waitingOn, d.canceller, d.cancelReason = nil, nil, nil
+	d.value, d.err = v, err
 }
 
 // resolve fires d for the runtime: a wrapper passing on its source's result.
@@ -193,9 +204,7 @@ func (d *Deferred[T]) resolve(v T, err error) bool {
 		d.mu.Unlock()
 		return false
 	}
-	d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
-	d.waitingOn = nil
-	d.value, d.err = v, err
+	d.firedLocked(v, err)
 	d.runLocked()
 	return true
 }
@@ -575,9 +584,7 @@ func (d *Deferred[T]) settle(v T, err error) {
 	if d.flags&flagFired != 0 {
 		return
 	}
-	d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
-	d.waitingOn = nil
-	d.value, d.err = v, err
+	d.firedLocked(v, err)
 	d.trackLocked()
 }
 
@@ -602,6 +609,8 @@ func (d *Deferred[T]) take(v T, err error, unpause bool) bool {
 	defer d.mu.Unlock()
 	if unpause {
 		d.flags &^= flagPaused | flagHandled
+		d.waitingOn = nil
+		d.value, d.err = v, err
 	} else {
 		if d.flags&flagFired != 0 {
 			return false
@@ -610,10 +619,8 @@ func (d *Deferred[T]) take(v T, err error, unpause bool) bool {
 			var zero T
 			v = zero
 		}
-		d.flags = (d.flags | flagFired) &^ (flagBound | flagCancelPending)
+		d.firedLocked(v, err)
 	}
-	d.waitingOn = nil
-	d.value, d.err = v, err
 	if d.flags&flagRunning != 0 {
 		return false
 	}
@@ -713,14 +720,15 @@ func (d *Deferred[T]) cancel(reason string) bool {
 	}
 	d.flags |= flagCancelled
 	c := d.canceller
+	d.canceller = nil // it runs once; firedLocked would drop it too
 	if c == nil {
 		// Fail d under the lock that saw it unfired: a fire racing with this
 		// cancel either came first (and the cancel reported false: too late,
 		// which a Task needs to know to keep its cancel for the next Await)
 		// or comes after, and is ignored once.
 		var zero T
-		d.flags |= flagFired | flagSuppressOnce
-		d.value, d.err = zero, &CancelledError{Reason: reason}
+		d.firedLocked(zero, &CancelledError{Reason: reason})
+		d.flags |= flagSuppressOnce
 		d.runLocked()
 		return true
 	}
@@ -730,8 +738,7 @@ func (d *Deferred[T]) cancel(reason string) bool {
 	d.flags |= flagSuppressOnce
 	if d.flags&flagFired == 0 {
 		var zero T
-		d.flags |= flagFired
-		d.value, d.err = zero, &CancelledError{Reason: reason, Cause: perr}
+		d.firedLocked(zero, &CancelledError{Reason: reason, Cause: perr})
 		d.runLocked()
 		return true
 	}

@@ -62,6 +62,11 @@ const (
 // normally: the runtime does not hide that bug (cancelcheck finds it). A
 // panic in f fails the Deferred with a *PanicError.
 //
+// The Task's Context is context.Background(): it is not cancelled when the
+// returned Deferred is, so a context-aware call that f makes with it (an
+// HTTP request, a database query) goes on after a cancel. Real I/O belongs
+// in RunContext, whose Task's Context is cancelled with the Deferred.
+//
 // While f is suspended, its coroutine holds a goroutine: a Deferred that f
 // awaits and that never fires keeps it forever, as a Python coroutine stays
 // suspended forever on a Deferred that never fires.

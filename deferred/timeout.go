@@ -16,13 +16,27 @@ var ErrTimeout = errors.New("deferred: timed out")
 // was not cancelled, the operation took too long, so errors.Is(err,
 // ErrCancelled) is false and the caller may handle it like any failure
 // (retry, fall back), as with context.DeadlineExceeded and context.Canceled.
+//
+// Cause, when set, is what went wrong while cancelling the operation: a
+// panic in its canceller, as a *PanicError (Synapse logs it as "Canceller
+// failed during timeout"). errors.As finds it behind the timeout; a cause
+// that is itself a cancellation is not kept, so that a timeout never Is
+// ErrCancelled.
 type TimeoutError struct {
 	After time.Duration // the timeout that expired
+	Cause error
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("deferred: timed out after %v", e.After)
+	msg := fmt.Sprintf("deferred: timed out after %v", e.After)
+	if e.Cause != nil {
+		msg += ": " + e.Cause.Error()
+	}
+	return msg
 }
+
+// Unwrap returns Cause.
+func (e *TimeoutError) Unwrap() error { return e.Cause }
 
 // Is reports whether target is ErrTimeout.
 func (e *TimeoutError) Is(target error) bool { return target == ErrTimeout }
@@ -35,7 +49,8 @@ func (e *TimeoutError) Timeout() bool { return true }
 // given duration on clock (RealClock if nil): Twisted's Deferred.addTimeout.
 // If d has not fired when the time runs out, Timeout cancels d, with the
 // reason "timed out after <after>", and turns the cancellation d fails with
-// (any error that Is ErrCancelled) into a *TimeoutError. If d's canceller
+// (any error that Is ErrCancelled) into a *TimeoutError, whose Cause is
+// the panic of d's canceller if it panicked. If d's canceller
 // fires it with a value, or with another error, that result is kept. If d
 // fires first, the timer is stopped.
 //
@@ -47,6 +62,13 @@ func (e *TimeoutError) Timeout() bool { return true }
 // the *CancelledError is passed on as it is. Timeout reads d's result, as
 // Then does; since it cancels d, give it a Deferred shared with other
 // waiters only through StopCancellation or an Observe.
+//
+// Unlike Twisted's addTimeout, which rewrites the chain of the Deferred it
+// is given, Timeout leaves d's chain as it is and returns a new Deferred:
+// stages added to d after the call see the *CancelledError, only the
+// returned Deferred sees the *TimeoutError. There is no onTimeoutCancel:
+// to turn a timeout into something else, add an errback to the returned
+// Deferred that tests errors.Is(err, ErrTimeout).
 func Timeout[T any](d *Deferred[T], after time.Duration, clock Clock) *Deferred[T] {
 	r := newBound[T](d)
 	tm := &timing{}
@@ -58,11 +80,23 @@ func Timeout[T any](d *Deferred[T], after time.Duration, clock Clock) *Deferred[
 	d.observe(observerFunc[T](func(v T, err error) {
 		if tm.finish() && err != nil && errors.Is(err, ErrCancelled) {
 			var zero T
-			v, err = zero, &TimeoutError{After: after}
+			v, err = zero, timedOut(after, err)
 		}
 		r.resolve(v, err)
 	}))
 	return r
+}
+
+// timedOut is the *TimeoutError that replaces the cancellation err of an
+// operation that timed out, keeping the cause of that cancellation unless
+// it is a cancellation too.
+func timedOut(after time.Duration, err error) *TimeoutError {
+	te := &TimeoutError{After: after}
+	var ce *CancelledError
+	if errors.As(err, &ce) && ce.Cause != nil && !errors.Is(ce.Cause, ErrCancelled) {
+		te.Cause = ce.Cause
+	}
+	return te
 }
 
 // timing is what Timeout's timer and d's observer share: whichever of

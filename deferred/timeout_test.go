@@ -154,6 +154,53 @@ func TestTimeoutCancellerResultIsKept(t *testing.T) {
 	}
 }
 
+// A canceller that panics when the timeout cancels d: d fails with a
+// *CancelledError caused by the panic, and the *TimeoutError keeps that
+// cause, so that errors.As finds the panic behind the timeout (Synapse's
+// timeout_deferred logs "Canceller failed during timeout" for it), while
+// the timeout is still no cancellation of the caller.
+func TestTimeoutKeepsThePanicOfTheCanceller(t *testing.T) {
+	var c deferredtest.Clock
+	d := deferred.New(func(*deferred.Deferred[int]) { panic("canceller broke") })
+	r := deferred.Timeout(d, time.Second, &c)
+	c.Advance(time.Second)
+	handleAtEnd(t, r)
+	handleAtEnd(t, d)
+	err := mustFail(t, r)
+	var te *deferred.TimeoutError
+	if !errors.As(err, &te) || te.After != time.Second {
+		t.Fatalf("result %v, want a *TimeoutError after 1s", err)
+	}
+	var pe *deferred.PanicError
+	if !errors.As(err, &pe) || pe.Value != "canceller broke" {
+		t.Fatalf("errors.As finds no *PanicError of the canceller in %v", err)
+	}
+	if errors.Is(err, deferred.ErrCancelled) {
+		t.Error("errors.Is(err, ErrCancelled) = true: a timeout is not a cancellation of the caller")
+	}
+	if !errors.Is(err, deferred.ErrTimeout) {
+		t.Error("errors.Is(err, ErrTimeout) = false")
+	}
+	if got, want := err.Error(), "deferred: timed out after 1s: deferred: panic: canceller broke"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}
+
+// A cancellation that Timeout turns into a *TimeoutError carries nothing
+// that is a cancellation itself, even when its cause would be one.
+func TestTimeoutDropsACauseThatIsACancellation(t *testing.T) {
+	var c deferredtest.Clock
+	d := deferred.New(func(*deferred.Deferred[int]) { panic(&deferred.CancelledError{Reason: "inner"}) })
+	r := deferred.Timeout(d, time.Second, &c)
+	c.Advance(time.Second)
+	handleAtEnd(t, r)
+	handleAtEnd(t, d)
+	err := mustFail(t, r)
+	if !errors.Is(err, deferred.ErrTimeout) || errors.Is(err, deferred.ErrCancelled) {
+		t.Fatalf("result %v: want a timeout that is no cancellation", err)
+	}
+}
+
 // Cancelling the result before the timeout cancels d; the
 // *CancelledError passes through as it is, and the timer is stopped.
 func TestTimeoutCancelledBeforeExpiry(t *testing.T) {
@@ -206,6 +253,26 @@ func TestTimeoutSeesCallbacksAddedBefore(t *testing.T) {
 			t.Fatalf("value %d, want the errback's -1", got)
 		}
 	})
+}
+
+// The Go difference from Twisted's addTimeout, which rewrites d's own
+// chain: a stage added to d after Timeout sees the *CancelledError that the
+// timeout cancelled d with; only Timeout's result is a *TimeoutError.
+func TestTimeoutLeavesTheSourceChainAsItIs(t *testing.T) {
+	var c deferredtest.Clock
+	d := deferred.New[int](nil)
+	r := deferred.Timeout(d, time.Second, &c)
+	var seen error
+	d.AddErrback(func(err error) (int, error) { seen = err; return 0, err })
+	c.Advance(time.Second)
+	if ce, ok := seen.(*deferred.CancelledError); !ok || ce.Reason != "timed out after 1s" {
+		t.Fatalf("a stage added to d afterwards saw %v, want the *CancelledError of the timeout", seen)
+	}
+	handleAtEnd(t, d)
+	handleAtEnd(t, r)
+	if err := mustFail(t, r); !errors.Is(err, deferred.ErrTimeout) {
+		t.Fatalf("result %v, want a timeout", err)
+	}
 }
 
 // A Deferred whose chain waits on another: the timeout's cancel is

@@ -63,8 +63,7 @@ func (c *Clock) AfterFunc(d time.Duration, f func()) deferred.Timer {
 	defer c.mu.Unlock()
 	k := &call{c: c, at: c.now + d, seq: c.seq, f: f}
 	c.seq++
-	i, _ := slices.BinarySearchFunc(c.calls, k, compareCalls)
-	c.calls = slices.Insert(c.calls, i, k)
+	c.insertLocked(k)
 	return k
 }
 
@@ -74,6 +73,48 @@ func (k *call) Stop() bool {
 	c := k.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	return c.removeLocked(k)
+}
+
+// Reset schedules the call for Now()+d, pending or not, after the calls
+// already scheduled for that time, and reports whether it was pending. A
+// call may reset itself while it runs: it runs again when its new time
+// comes, in the same Advance if that is within the span advanced.
+func (k *call) Reset(d time.Duration) bool {
+	c := k.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	was := c.removeLocked(k)
+	k.at, k.seq = c.now+d, c.seq
+	c.seq++
+	c.insertLocked(k)
+	return was
+}
+
+// Active reports whether the call is pending: it has neither started nor
+// been stopped.
+func (k *call) Active() bool {
+	c := k.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, found := slices.BinarySearchFunc(c.calls, k, compareCalls)
+	return found
+}
+
+// When returns the time the call is, or was, due.
+func (k *call) When() time.Time {
+	c := k.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return epoch.Add(k.at)
+}
+
+func (c *Clock) insertLocked(k *call) {
+	i, _ := slices.BinarySearchFunc(c.calls, k, compareCalls)
+	c.calls = slices.Insert(c.calls, i, k)
+}
+
+func (c *Clock) removeLocked(k *call) bool {
 	i, found := slices.BinarySearchFunc(c.calls, k, compareCalls)
 	if !found {
 		return false

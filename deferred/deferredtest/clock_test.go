@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cancelcheck/cancelcheck/deferred"
 	"github.com/cancelcheck/cancelcheck/deferred/deferredtest"
 )
 
@@ -197,12 +198,171 @@ func TestClockStop(t *testing.T) {
 	}
 }
 
+// The rest of Twisted's IDelayedCall on the Clock's calls: When is
+// getTime, Active is active (testCallLater, testCallLaterCancelled,
+// testAdvance), and a call that stops itself while it runs finds itself
+// not pending (testAdvanceCancel).
+func TestClockTimerWhenAndActive(t *testing.T) {
+	c := new(deferredtest.Clock)
+	c.Advance(time.Minute)
+	k := c.AfterFunc(time.Second, func() {})
+	if got, want := k.When(), clockEpoch.Add(time.Minute+time.Second); !got.Equal(want) {
+		t.Fatalf("When() = %v, want %v", got, want)
+	}
+	if !k.Active() {
+		t.Fatal("Active() = false for a pending call")
+	}
+	c.Advance(time.Second)
+	if k.Active() {
+		t.Fatal("Active() = true for a call that ran")
+	}
+	stopped := c.AfterFunc(time.Second, func() {})
+	stopped.Stop()
+	if stopped.Active() {
+		t.Fatal("Active() = true for a stopped call")
+	}
+	var self deferred.Timer
+	var activeInside, stoppedInside bool
+	self = c.AfterFunc(time.Second, func() { activeInside, stoppedInside = self.Active(), self.Stop() })
+	c.Advance(time.Second)
+	if activeInside || stoppedInside {
+		t.Fatalf("inside its own call: Active() = %v, Stop() = %v, want false, false", activeInside, stoppedInside)
+	}
+}
+
+// Twisted's testCallLaterResetLater, testCallLaterResetSooner and
+// testCallLaterDelayed (delay is Reset from the call's own time).
+func TestClockTimerReset(t *testing.T) {
+	tests := []struct {
+		name    string
+		delay   time.Duration
+		advance time.Duration // before the change
+		change  func(c *deferredtest.Clock, k deferred.Timer)
+		due     time.Duration // since the epoch
+	}{
+		{"later", 2 * time.Second, time.Second, func(_ *deferredtest.Clock, k deferred.Timer) { k.Reset(3 * time.Second) }, 4 * time.Second},
+		{"sooner", 4 * time.Second, 0, func(_ *deferredtest.Clock, k deferred.Timer) { k.Reset(3 * time.Second) }, 3 * time.Second},
+		{"delayed", time.Second, 0, func(c *deferredtest.Clock, k deferred.Timer) { k.Reset(k.When().Sub(c.Now()) + time.Second) }, 2 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := new(deferredtest.Clock)
+			l := &clockLog{c: c}
+			k := c.AfterFunc(tt.delay, l.call("k"))
+			c.Advance(tt.advance)
+			tt.change(c, k)
+			if got, want := k.When(), clockEpoch.Add(tt.due); !got.Equal(want) {
+				t.Fatalf("When() = %v after the change, want %v", got, want)
+			}
+			c.Advance(tt.due - tt.advance - 1)
+			if got := l.take(); len(got) != 0 {
+				t.Fatalf("ran %q before its new time", got)
+			}
+			c.Advance(1)
+			if got, want := l.take(), []string{fmt.Sprintf("k@%v", tt.due)}; !slices.Equal(got, want) {
+				t.Fatalf("ran %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// Reset reports whether the call was pending, and schedules it again in
+// any case, as time.Timer's Reset does (Twisted's reset raises on a call
+// that has run or been cancelled).
+func TestClockTimerResetAfterRunOrStop(t *testing.T) {
+	c := new(deferredtest.Clock)
+	l := &clockLog{c: c}
+	k := c.AfterFunc(time.Second, l.call("k"))
+	if !k.Reset(time.Second) {
+		t.Fatal("Reset of a pending call = false")
+	}
+	c.Advance(time.Second)
+	if k.Reset(time.Second) {
+		t.Fatal("Reset of a call that ran = true")
+	}
+	if !k.Active() {
+		t.Fatal("a call that ran is not pending after Reset")
+	}
+	c.Advance(time.Second)
+	k.Stop()
+	if k.Reset(time.Second) {
+		t.Fatal("Reset of a stopped call = true")
+	}
+	c.Advance(time.Second)
+	if got, want := l.take(), []string{"k@1s", "k@2s", "k@3s"}; !slices.Equal(got, want) {
+		t.Fatalf("ran %q, want %q", got, want)
+	}
+}
+
+// Twisted's test_callLaterKeepsCallsOrdered,
+// test_callLaterResetKeepsCallsOrdered and
+// test_callLaterResetInsideCallKeepsCallsOrdered: a reset call takes its
+// place by its new time, also when a call resets another one.
+func TestClockTimerResetKeepsCallsOrdered(t *testing.T) {
+	t.Run("reset, then schedule", func(t *testing.T) {
+		c := new(deferredtest.Clock)
+		l := &clockLog{c: c}
+		a := c.AfterFunc(time.Second, l.call("a"))
+		a.Reset(3 * time.Second)
+		c.AfterFunc(2*time.Second, l.call("b"))
+		c.Pump([]time.Duration{time.Second, time.Second, time.Second})
+		if got, want := l.take(), []string{"b@2s", "a@3s"}; !slices.Equal(got, want) {
+			t.Fatalf("ran %q, want %q", got, want)
+		}
+	})
+	t.Run("schedule, then reset", func(t *testing.T) {
+		c := new(deferredtest.Clock)
+		l := &clockLog{c: c}
+		a := c.AfterFunc(time.Second, l.call("a"))
+		c.AfterFunc(2*time.Second, l.call("b"))
+		a.Reset(3 * time.Second)
+		c.Pump([]time.Duration{time.Second, time.Second, time.Second})
+		if got, want := l.take(), []string{"b@2s", "a@3s"}; !slices.Equal(got, want) {
+			t.Fatalf("ran %q, want %q", got, want)
+		}
+	})
+	t.Run("reset from a call", func(t *testing.T) {
+		c := new(deferredtest.Clock)
+		l := &clockLog{c: c}
+		b := c.AfterFunc(2*time.Second, l.call("b"))
+		c.AfterFunc(time.Second, func() { b.Reset(3 * time.Second) })
+		c.AfterFunc(3*time.Second, l.call("c"))
+		steps := make([]time.Duration, 10)
+		for i := range steps {
+			steps[i] = 500 * time.Millisecond
+		}
+		c.Pump(steps)
+		if got, want := l.take(), []string{"c@3s", "b@4s"}; !slices.Equal(got, want) {
+			t.Fatalf("ran %q, want %q", got, want)
+		}
+	})
+}
+
+// A call that resets itself runs again at its new time, in the same
+// Advance if that time is within the span advanced.
+func TestClockTimerResetsItself(t *testing.T) {
+	c := new(deferredtest.Clock)
+	l := &clockLog{c: c}
+	var k deferred.Timer
+	n := 0
+	k = c.AfterFunc(time.Second, func() {
+		l.call("k")()
+		if n++; n < 3 {
+			k.Reset(time.Second)
+		}
+	})
+	c.Advance(10 * time.Second)
+	if got, want := l.take(), []string{"k@1s", "k@2s", "k@3s"}; !slices.Equal(got, want) {
+		t.Fatalf("ran %q, want %q", got, want)
+	}
+}
+
 // A call that stops a later call due in the same Advance keeps it from
 // running.
 func TestClockStopFromACall(t *testing.T) {
 	c := new(deferredtest.Clock)
 	l := &clockLog{c: c}
-	var later interface{ Stop() bool }
+	var later deferred.Timer
 	stopped := false
 	c.AfterFunc(time.Second, func() { stopped = later.Stop() })
 	later = c.AfterFunc(2*time.Second, l.call("later"))
