@@ -148,8 +148,35 @@ func ChainCallbacks(fn *types.Func) []int {
 		return []int{1, 2}
 	case "Deferred.AddCallback", "Deferred.AddErrback", "Deferred.AddBoth", "Deferred.AddDeferredCallback":
 		return []int{1}
+	case "GatherEach":
+		return []int{1} // called at once, for each item
+	case "ConcurrentlyExecute":
+		return []int{2} // called for each item, at most limit at a time
 	}
 	return nil
+}
+
+// CancelErrorResult reports whether fn returns, as its result index, an
+// error that is a cancellation when its context ends, without suspending an
+// async function: deferred.Wait, plain goroutine code's wait for a
+// Deferred.
+func CancelErrorResult(fn *types.Func) (index int, ok bool) {
+	if name, _ := Name(fn); name == "Wait" {
+		return 1, true
+	}
+	return 0, false
+}
+
+// GoroutineStarter reports whether fn runs the function at argument index
+// arg on a new goroutine, outside the caller's call tree, under a context
+// derived from argument ctx: deferred.Go, the bridge to blocking code.
+// Cancelling the Deferred it returns cancels that context; awaiting it
+// waits for the goroutine.
+func GoroutineStarter(fn *types.Func) (arg, ctx int, ok bool) {
+	if name, _ := Name(fn); name == "Go" {
+		return 1, 0, true
+	}
+	return 0, 0, false
 }
 
 // Errback reports whether argument arg of a call of fn (receiver first) is

@@ -42,6 +42,9 @@ func (f *Func) sources() []*source {
 			if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && len(c.Args) == 2 {
 				out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: "Await",
 					flags: Cancel | f.DeferredFlags(c.Args[1])&(FirstError|Wrapped)})
+			} else if i, ok := cancelmodel.CancelErrorResult(callee.Func); ok && len(c.Args) == 2 {
+				out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: "Wait",
+					flags: Cancel | f.DeferredFlags(c.Args[1])&(FirstError|Wrapped)})
 			} else {
 				results := c.Signature().Results()
 				for i := 0; i < results.Len(); i++ {

@@ -81,6 +81,9 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 	if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && i == index && len(c.Args) == 2 {
 		return Cancel | f.DeferredFlags(c.Args[1])&(FirstError|Wrapped)
 	}
+	if i, ok := cancelmodel.CancelErrorResult(callee.Func); ok && i == index && len(c.Args) == 2 {
+		return Cancel | f.DeferredFlags(c.Args[1])&(FirstError|Wrapped)
+	}
 	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
 		args := Args(c)
 		var fl Flags

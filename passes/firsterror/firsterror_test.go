@@ -20,6 +20,13 @@ func TestChecks(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/checks")
 }
 
+// deferred.Wait's error is a cancellation when its context ends; plain Go
+// code tests it, with -all since it is no entry point's.
+func TestWait(t *testing.T) {
+	fixture.SetFlag(t, firsterror.Analyzer, "all", "true")
+	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/bridge")
+}
+
 // Wrapping that cuts the chain, and wrapping that keeps it.
 func TestCuts(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), firsterror.Analyzer, "firsterror/cuts")

@@ -31,6 +31,12 @@ func TestShapes(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/shapes")
 }
 
+// The functions that GatherEach and ConcurrentlyExecute call are in the
+// caller's call tree.
+func TestRuntimeHelpers(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/helpers")
+}
+
 // Correct code stays silent.
 func TestSilent(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/silent")
