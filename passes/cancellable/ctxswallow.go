@@ -198,6 +198,15 @@ func (f *Func) endingTest(ifi *ssa.If, deadline, cancels bool) (ending, bool) {
 			}
 		}
 	case *ssa.Call:
+		isErr := func(v ssa.Value) bool { return cancelmodel.IsError(v.Type()) }
+		if _, callee, ok := f.helperTest(c, isErr, true); ok && !deadline && !cancels {
+			for _, a := range callee.CallArgs(c.Common()) {
+				if isErr(a) && own(a) {
+					return mk(callee.Name+"(err)", f.errOf(a), a, branch)
+				}
+			}
+			break
+		}
 		callee := f.Callee(c.Common())
 		if !cancelmodel.IsErrorsIs(callee.Func) || len(c.Call.Args) != 2 {
 			break
@@ -416,6 +425,12 @@ func (f *Func) nilReturnAfter(e ending) *ssa.Return {
 					break instrs // the cancellation is answered here (a 499)
 				}
 			case *ssa.If:
+				if f.testsContextEnd(instr.Cond) {
+					// switch ctx.Err() { case context.Canceled: … }: the
+					// code tells the ending's kinds apart; each branch
+					// that returns nil is an ending of its own.
+					break instrs
+				}
 				for k, s := range it.b.Succs {
 					if !seen[s] && f.feasible(instr, k, e) {
 						seen[s] = true
@@ -462,6 +477,16 @@ func (f *Func) feasible(ifi *ssa.If, k int, e ending) bool {
 		return k != eqBranch // nil, io.EOF, another sentinel: not equal
 	}
 	return true
+}
+
+// testsContextEnd reports whether a condition looks at a context's Err():
+// ctx.Err() != nil, ctx.Err() == context.Canceled.
+func (f *Func) testsContextEnd(cond ssa.Value) bool {
+	if u, ok := cond.(*ssa.UnOp); ok && u.Op == token.NOT {
+		cond = u.X
+	}
+	b, ok := cond.(*ssa.BinOp)
+	return ok && (b.Op == token.EQL || b.Op == token.NEQ) && (f.errOf(b.X) != nil || f.errOf(b.Y) != nil)
 }
 
 // sameValue reports whether a and b are the same value, seen through
@@ -843,6 +868,9 @@ func (f *Func) condChecksContext(v ssa.Value, t *taint, seen map[ssa.Value]bool)
 			if _, ok := f.contextSentinel(c.Args[1]); ok {
 				return true
 			}
+		}
+		if _, _, ok := f.helperTest(v, func(ssa.Value) bool { return true }, true); ok {
+			return true // isCanceled(err)
 		}
 		if f.givenContext(c, callee) {
 			return true

@@ -42,6 +42,10 @@ type Summary struct {
 	// caller hands it.
 	ParamErrs []ParamErr
 
+	// Tests lists the tests for a cancellation that the function's bool
+	// results make of its error parameters (isCancelled(err) bool).
+	Tests []ParamTest
+
 	// Origins says, for the error results that may carry a context error,
 	// where it comes from (at most one per result).
 	Origins []Origin
@@ -194,6 +198,18 @@ func (s *Summary) String() string {
 		sep()
 		fmt.Fprintf(&b, "reads%v", s.ReadsParams)
 	}
+	for _, pt := range s.Tests {
+		sep()
+		kind := "cancel"
+		if pt.Context {
+			kind = "ctx"
+		}
+		if pt.Correct {
+			fmt.Fprintf(&b, "tests%d=%s", pt.Param, kind)
+		} else {
+			fmt.Fprintf(&b, "tests%d=%s-wrongly", pt.Param, kind)
+		}
+	}
 	for _, p := range s.ParamErrs {
 		sep()
 		switch {
@@ -214,7 +230,7 @@ func (s *Summary) String() string {
 
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
-	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 && len(s.ParamErrs) == 0 && len(s.Origins) == 0 &&
+	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 && len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -236,6 +252,13 @@ func (s *Summary) normalize() {
 	})
 	if len(s.ParamErrs) == 0 {
 		s.ParamErrs = nil
+	}
+	slices.SortFunc(s.Tests, func(a, b ParamTest) int {
+		return cmp.Or(cmp.Compare(a.Param, b.Param), cmp.Compare(fmt.Sprint(a.Context), fmt.Sprint(b.Context)),
+			cmp.Compare(fmt.Sprint(a.Correct), fmt.Sprint(b.Correct)))
+	})
+	if len(s.Tests) == 0 {
+		s.Tests = nil
 	}
 	s.Latent = normalizeProblems(s.Latent)
 }

@@ -38,6 +38,13 @@ func detectFirstError(f *Func) {
 				switch instr := instr.(type) {
 				case *ssa.BinOp:
 					f.checkComparison(t, instr, report)
+				case *ssa.Call:
+					if pt, callee, ok := t.f.helperTest(instr, t.tainted, false); ok && !pt.Correct {
+						report(t, t.f.s.callStart(instr.Pos()), Because(
+							fmt.Sprintf("%s tests for a cancellation with %s (at %s), which a wrapper defeats; make it use errors.Is(err, deferred.ErrCancelled)",
+								callee.Name, pt.What, shortPos(pt.Pos)),
+							"a cancellation is a *CancelledError, maybe inside a wrapper (*FirstError, %w), so the helper says no and the cancellation is handled like any other failure"), nil)
+					}
 				case *ssa.TypeAssert:
 					if t.tainted(instr.X) && t.flags[instr.X]&(FirstError|Wrapped) != 0 &&
 						cancelmodel.IsCancelledErrorType(instr.AssertedType) {

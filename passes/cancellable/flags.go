@@ -357,6 +357,7 @@ func (f *Func) readsParams() {
 			f.Summary.ReadsParams = append(f.Summary.ReadsParams, i)
 		}
 		f.paramErrs(i, t)
+		f.paramTests(i, t)
 	}
 }
 

@@ -254,6 +254,12 @@ func (t *taint) refine(ifi *ssa.If, st pathState) (yes, no *pathState) {
 		}
 		return t.branchOf(ne, 0, ifi), t.branchOf(eq, 1, ifi)
 	case *ssa.Call:
+		if pt, _, ok := t.f.helperTest(cond, t.tainted, false); ok {
+			if pt.Correct {
+				return cancel(0), nil // the helper is errors.Is
+			}
+			return nil, nil // a helper's broken test: firsterror's
+		}
 		c := cond.Common()
 		callee := t.f.Callee(c)
 		switch {

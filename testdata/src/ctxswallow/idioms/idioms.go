@@ -227,3 +227,36 @@ func pick(ctx context.Context, certs [][]byte, try func(context.Context, *[]byte
 	}
 	return nil
 }
+
+// The ending told apart by kind: every kind returns an error, and the
+// branch where it is neither cannot be taken.
+func (c *Cache) wait(ctx context.Context, ready <-chan *Item) (*Item, error) {
+	for {
+		select {
+		case <-ctx.Done():
+			switch ctx.Err() {
+			case context.DeadlineExceeded:
+				return nil, errors.New("timed out waiting for an item")
+			case context.Canceled:
+				return nil, errors.New("cancelled while waiting for an item")
+			}
+		case it := <-ready:
+			if it != nil {
+				return it, nil
+			}
+		}
+	}
+}
+
+// A retry loop whose check is a helper's.
+func isDone(err error) bool { return errors.Is(err, context.Canceled) }
+
+func (c *Cache) Flush(ctx context.Context) error {
+	for {
+		_, err := c.db.ExecContext(ctx, "checkpoint")
+		if err == nil || isDone(err) {
+			return err
+		}
+		time.Sleep(time.Second)
+	}
+}

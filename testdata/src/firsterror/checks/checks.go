@@ -83,3 +83,28 @@ func Right(t *deferred.Task) error {
 	}
 	return nil
 }
+
+// isCancelled tests the way a wrapper defeats: the finding is at the
+// call, naming the helper.
+func isCancelled(err error) bool {
+	return err == deferred.ErrCancelled
+}
+
+// cancelledOrTimeout is a right test, in a helper.
+func cancelledOrTimeout(err error) bool {
+	return errors.Is(err, deferred.ErrCancelled) || errors.Is(err, errTimeout)
+}
+
+var errTimeout = errors.New("timeout")
+
+//cancelcheck:cancellable
+func Helpers(t *deferred.Task) error {
+	_, err := gather(t)
+	if isCancelled(err) { // want `isCancelled tests for a cancellation with == deferred.ErrCancelled \(at checks.go:[0-9]+\), which a wrapper defeats`
+		return err
+	}
+	if cancelledOrTimeout(err) {
+		return err
+	}
+	return nil
+}

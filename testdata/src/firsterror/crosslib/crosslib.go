@@ -2,6 +2,7 @@
 package crosslib
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
@@ -21,3 +22,12 @@ func Sum(t *deferred.Task) (int, error) {
 	}
 	return len(vs), nil
 }
+
+// IsCancelled is a cancellation test that a wrapper defeats; callers of
+// other packages are told at their call.
+func IsCancelled(err error) bool {
+	return err != nil && err == deferred.ErrCancelled
+}
+
+// Cancelled is the right test.
+func Cancelled(err error) bool { return errors.Is(err, deferred.ErrCancelled) }

@@ -195,3 +195,19 @@ func Sync(t *deferred.Task) (int, error) {
 }
 
 func check() error { return errNotFound }
+
+// A helper that tests right guards the re-raise.
+func isCancelled(err error) bool { return errors.Is(err, deferred.ErrCancelled) }
+
+//cancelcheck:cancellable
+func ReraisesThroughHelper(t *deferred.Task) (int, error) {
+	n, err := load(t)
+	if err != nil {
+		if isCancelled(err) {
+			return 0, err
+		}
+		log.Printf("load: %v", err)
+		return 0, nil
+	}
+	return n, nil
+}

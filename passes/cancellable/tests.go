@@ -1,0 +1,189 @@
+package cancellable
+
+import (
+	"fmt"
+	"go/types"
+	"slices"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
+
+// This file summarises helpers that test an error for a cancellation,
+// such as isCancelled(err error) bool: whether the test they make is one
+// that sees through wrappers (errors.Is, errors.As) or one that a wrapper
+// defeats (==, a type assertion, a message comparison). A caller treats a
+// call of a correct helper as the test itself, and a call of a wrong one as
+// a wrong test, named by the helper.
+
+// A ParamTest says that a function's bool result tests its error
+// parameter Param for a cancellation.
+type ParamTest struct {
+	Param   int
+	Context bool // a test for a context error; else for the runtime's cancellation
+	Correct bool // errors.Is or errors.As: it sees through wrappers
+	// What and Pos describe a wrong test: "== deferred.ErrCancelled" at
+	// "file:line:col".
+	What string
+	Pos  string
+}
+
+// paramTests records the tests for a cancellation that the function's
+// bool results make of error parameter param, whose taint is t.
+func (f *Func) paramTests(param int, t *taint) {
+	results := f.SSA.Signature.Results()
+	for _, b := range f.SSA.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok {
+			continue
+		}
+		for i, v := range ret.Results {
+			if i >= results.Len() || !types.Identical(results.At(i).Type().Underlying(), types.Typ[types.Bool]) {
+				continue
+			}
+			for _, pt := range f.testsIn(v, t, make(map[ssa.Value]bool)) {
+				pt.Param = param
+				if !slices.ContainsFunc(f.Summary.Tests, func(q ParamTest) bool {
+					return q.Param == pt.Param && q.Context == pt.Context && q.Correct == pt.Correct
+				}) {
+					f.Summary.Tests = append(f.Summary.Tests, pt)
+				}
+			}
+		}
+	}
+}
+
+// testsIn returns the cancellation tests of tainted values that a bool
+// value is made of.
+func (f *Func) testsIn(v ssa.Value, t *taint, seen map[ssa.Value]bool) []ParamTest {
+	if seen[v] {
+		return nil
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Phi: // a || b, a && b
+		var out []ParamTest
+		for _, e := range v.Edges {
+			out = append(out, f.testsIn(e, t, seen)...)
+		}
+		return out
+	case *ssa.UnOp:
+		if v.Op == notOp {
+			return f.testsIn(v.X, t, seen)
+		}
+	case *ssa.BinOp:
+		if v.Op != eqlOp && v.Op != neqOp {
+			return nil
+		}
+		for _, pair := range [2][2]ssa.Value{{v.X, v.Y}, {v.Y, v.X}} {
+			x, y := pair[0], pair[1]
+			pos := f.s.pass.Fset.Position(v.Pos()).String()
+			switch {
+			case t.tainted(x) && loadsErrCancelled(y):
+				return []ParamTest{{What: v.Op.String() + " deferred.ErrCancelled", Pos: pos}}
+			case t.tainted(x):
+				if name, ok := f.contextSentinel(y); ok {
+					return []ParamTest{{Context: true, What: v.Op.String() + " " + name, Pos: pos}}
+				}
+			case t.errorText(x):
+				if s, ok := constString(y); ok && cancelmodel.ContextText(s) {
+					return []ParamTest{{Context: true, What: fmt.Sprintf("err.Error() %s %q", v.Op, s), Pos: pos}}
+				} else if ok && cancelmodel.CancelText(s) {
+					return []ParamTest{{What: fmt.Sprintf("err.Error() %s %q", v.Op, s), Pos: pos}}
+				}
+			}
+		}
+	case *ssa.Extract:
+		if ta, ok := v.Tuple.(*ssa.TypeAssert); ok && v.Index == 1 && t.tainted(ta.X) && cancelmodel.IsCancelledErrorType(ta.AssertedType) {
+			return []ParamTest{{What: "a type assertion to *deferred.CancelledError", Pos: f.s.pass.Fset.Position(ta.Pos()).String()}}
+		}
+	case *ssa.Call:
+		return f.callTests(v, t)
+	}
+	return nil
+}
+
+// callTests returns the cancellation tests a call makes of tainted
+// arguments: errors.Is, errors.As, a message search, or a helper's.
+func (f *Func) callTests(call *ssa.Call, t *taint) []ParamTest {
+	c := call.Common()
+	callee := f.Callee(c)
+	args := c.Args
+	pos := f.s.pass.Fset.Position(f.s.callStart(call.Pos())).String()
+	switch {
+	case cancelmodel.IsErrorsIs(callee.Func) && len(args) == 2 && t.tainted(args[0]):
+		if loadsErrCancelled(args[1]) {
+			return []ParamTest{{Correct: true}}
+		}
+		if _, ok := f.contextSentinel(args[1]); ok {
+			return []ParamTest{{Context: true, Correct: true}}
+		}
+	case cancelmodel.IsErrorsAs(callee.Func) && len(args) == 2 && t.tainted(args[0]):
+		if target := asTarget(args[1]); target != nil && cancelmodel.IsCancelledErrorType(target) {
+			return []ParamTest{{Correct: true}}
+		}
+	case isStringTest(callee.Func) && len(args) == 2 && t.errorText(args[0]):
+		if s, ok := constString(args[1]); ok && cancelmodel.ContextText(s) {
+			return []ParamTest{{Context: true, What: fmt.Sprintf("%s(err.Error(), %q)", cancelmodel.FuncName(callee.Func), s), Pos: pos}}
+		}
+	default:
+		var out []ParamTest
+		for k, a := range callee.CallArgs(c) {
+			if !t.tainted(a) {
+				continue
+			}
+			if callee.Recv {
+				k--
+			}
+			for _, pt := range callee.Summary.paramTests(k) {
+				if !pt.Correct && pt.What != "" {
+					pt.What = fmt.Sprintf("%s (through %s)", pt.What, callee.Name)
+				}
+				out = append(out, pt)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+// paramTests returns the tests a summary says its function makes of
+// parameter i.
+func (s *Summary) paramTests(i int) []ParamTest {
+	if s == nil {
+		return nil
+	}
+	var out []ParamTest
+	for _, pt := range s.Tests {
+		if pt.Param == i {
+			out = append(out, pt)
+		}
+	}
+	return out
+}
+
+// helperTest returns the test that a call of a helper makes of the error it
+// is given, of the kind asked for (a context error's, or the runtime's
+// cancellation), when the helper's summary says it makes one.
+func (f *Func) helperTest(call *ssa.Call, arg func(ssa.Value) bool, context bool) (ParamTest, Callee, bool) {
+	c := call.Common()
+	callee := f.Callee(c)
+	if callee.Summary == nil || len(callee.Summary.Tests) == 0 {
+		return ParamTest{}, callee, false
+	}
+	for k, a := range callee.CallArgs(c) {
+		if !arg(a) {
+			continue
+		}
+		if callee.Recv {
+			k--
+		}
+		for _, pt := range callee.Summary.paramTests(k) {
+			if pt.Context == context {
+				return pt, callee, true
+			}
+		}
+	}
+	return ParamTest{}, callee, false
+}
