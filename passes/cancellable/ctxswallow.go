@@ -110,7 +110,12 @@ func (f *Func) ctxName(ctx ssa.Value) string {
 }
 
 // endings lists the points where the function sees its own context end.
-func (f *Func) endings() []ending {
+func (f *Func) endings() []ending { return f.endingsOwnedBy(f) }
+
+// endingsOwnedBy is endings for a function literal that owner defers: an
+// error it finds to be a cancellation is owner's own when owner has a
+// context in view.
+func (f *Func) endingsOwnedBy(owner *Func) []ending {
 	var out []ending
 	deadline, cancels := f.limitsOwnContext()
 	for _, b := range f.SSA.Blocks {
@@ -134,7 +139,7 @@ func (f *Func) endings() []ending {
 					}
 				}
 			case *ssa.If:
-				if e, ok := f.endingTest(instr, deadline, cancels); ok {
+				if e, ok := f.endingTest(instr, owner, deadline, cancels); ok {
 					out = append(out, e)
 				}
 			}
@@ -146,7 +151,7 @@ func (f *Func) endings() []ending {
 // endingTest recognises a test that is true when the context has ended:
 // ctx.Err() != nil, errors.Is(err, context.Canceled), err ==
 // context.Canceled; it returns the branch that knows.
-func (f *Func) endingTest(ifi *ssa.If, deadline, cancels bool) (ending, bool) {
+func (f *Func) endingTest(ifi *ssa.If, owner *Func, deadline, cancels bool) (ending, bool) {
 	cond, branch := ifi.Cond, 0
 	if u, ok := cond.(*ssa.UnOp); ok && u.Op == token.NOT {
 		cond, branch = u.X, 1
@@ -171,7 +176,7 @@ func (f *Func) endingTest(ifi *ssa.If, deadline, cancels bool) (ending, bool) {
 		if ctx := f.errOf(err); ctx != nil {
 			return f.ownContext(ctx)
 		}
-		return f.hasContextParam() || f.ErrorFlags(err)&Ctx != 0
+		return owner.hasContextParam() || f.ErrorFlags(err)&Ctx != 0
 	}
 	switch c := cond.(type) {
 	case *ssa.BinOp:

@@ -13,6 +13,7 @@ var detectors = []func(*Func){
 	(*Func).resultFlags,
 	(*Func).readsParams,
 	detectSwallowedCancel,
+	detectDeferredOverride,
 	detectFirstError,
 	detectCtxErrCompare,
 	detectCtxErrWrap,

@@ -260,3 +260,22 @@ func (c *Cache) Flush(ctx context.Context) error {
 		time.Sleep(time.Second)
 	}
 }
+
+// A deferred function that adds context to the error, and one that clears
+// a not-found.
+var errNoRows = errors.New("no rows")
+
+func (c *Cache) Oldest(ctx context.Context) (key string, err error) {
+	defer func() {
+		if err != nil {
+			err = errors.Join(errors.New("oldest"), err)
+		}
+	}()
+	defer func() {
+		if errors.Is(err, errNoRows) {
+			err = nil
+		}
+	}()
+	err = c.db.QueryRowContext(ctx, "select k from items order by t limit 1").Scan(&key)
+	return key, err
+}

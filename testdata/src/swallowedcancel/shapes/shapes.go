@@ -257,3 +257,29 @@ func unavailable() error { return &unavailableError{} }
 type unavailableError struct{}
 
 func (*unavailableError) Error() string { return "unavailable" }
+
+// A deferred function that clears the named error result: the function
+// returns nil, also for a cancellation.
+//
+//cancelcheck:cancellable
+func DeferClears(t *deferred.Task) (n int, err error) {
+	defer func() {
+		if err != nil {
+			log.Printf("load: %v", err)
+			err = nil // want `the deferred function sets the error result to nil, also when it is a cancellation.*\(call path: DeferClears\)`
+		}
+	}()
+	return deferred.Await(t, deferred.New[int](nil))
+}
+
+// One that re-raises a cancellation and clears the rest.
+//
+//cancelcheck:cancellable
+func DeferReraises(t *deferred.Task) (n int, err error) {
+	defer func() {
+		if err != nil && !errors.Is(err, deferred.ErrCancelled) {
+			err = nil
+		}
+	}()
+	return deferred.Await(t, deferred.New[int](nil))
+}
