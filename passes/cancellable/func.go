@@ -27,6 +27,10 @@ type Func struct {
 	latent []latent      // Summary.Latent with what only this pass knows
 	failed bool          // an internal error occurred: the function is skipped
 	taints []*taint      // the flows of its sources, during one computation
+	// shared is what the shareddeferred rule's fact says of the
+	// function, kept here for callers in this package: a function
+	// literal has no object to carry the fact.
+	shared []SharedResult
 }
 
 // A latent problem as the pass holds it in memory: the exported Problem,
