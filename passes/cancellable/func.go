@@ -31,6 +31,9 @@ type Func struct {
 	// function, kept here for callers in this package: a function
 	// literal has no object to carry the fact.
 	shared []SharedResult
+	// waits is what the logcontextleak rule's fact says of the function
+	// (the parameters it waits for), kept here for the same reason.
+	waits []int
 }
 
 // A latent problem as the pass holds it in memory: the exported Problem,
