@@ -30,7 +30,7 @@ type Func struct {
 	// shared is what the shareddeferred rule's fact says of the
 	// function, kept here for callers in this package: a function
 	// literal has no object to carry the fact.
-	shared []SharedResult
+	shared SharedResults
 	// waits is what the logcontextleak rule's fact says of the function
 	// (the parameters it waits for), kept here for the same reason.
 	waits []int

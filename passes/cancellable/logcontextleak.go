@@ -24,7 +24,7 @@ type WaitsFor struct {
 // AFact marks WaitsFor as an analysis fact.
 func (*WaitsFor) AFact() {}
 
-func (w *WaitsFor) String() string { return fmt.Sprintf("waits for params %v", w.Params) }
+func (w *WaitsFor) String() string { return fmt.Sprintf("waits for params %v on every path", w.Params) }
 
 func init() {
 	detectors = append(detectors, (*Func).logContextLeak)

@@ -27,8 +27,14 @@ import (
 // It also lists the results that refer to shared storage (Storage): a
 // lookup that returns the struct kept in a map for a key, so that a
 // Deferred its caller reads from a field of it is shared too.
+//
+// And it lists the parameters whose Deferred the function awaits, or
+// passes a cancel on to (through Then, Chain, Gather of a slice, a
+// callee that awaits it): a caller that hands it a shared Deferred hands
+// that to cancellable code.
 type SharedResults struct {
 	Results []SharedResult // sorted by index and position, at most MaxLatent
+	Awaits  []int          // parameters (receiver first; a Deferred or a slice of them), sorted
 }
 
 // A SharedResult is one shared Deferred a function returns, or one result
@@ -61,6 +67,9 @@ func (*SharedResults) AFact() {}
 
 func (s *SharedResults) String() string {
 	var parts []string
+	if len(s.Awaits) > 0 {
+		parts = append(parts, fmt.Sprintf("cancels params %v", s.Awaits))
+	}
 	for _, r := range s.Results {
 		what := "shared"
 		if r.Storage {
@@ -77,25 +86,27 @@ func init() {
 	Analyzer.FactTypes = append(Analyzer.FactTypes, (*SharedResults)(nil))
 }
 
-// sharedResults returns what a callee's fact says of its results (for a
-// function of this package, also a literal, what its own computation
-// found).
-func (f *Func) sharedResults(callee Callee) []SharedResult {
+// sharedFact returns what a callee's fact says (for a function of this
+// package, also a literal, what its own computation found).
+func (f *Func) sharedFact(callee Callee) SharedResults {
 	if callee.Local != nil {
 		if callee.Local.failed {
-			return nil
+			return SharedResults{}
 		}
 		return callee.Local.shared
 	}
 	if callee.Func == nil || callee.Runtime != "" {
-		return nil
+		return SharedResults{}
 	}
 	fact := new(SharedResults)
 	if !f.s.pass.ImportObjectFact(callee.Func, fact) {
-		return nil
+		return SharedResults{}
 	}
-	return fact.Results
+	return *fact
 }
+
+// sharedResults returns what a callee's fact says of its results.
+func (f *Func) sharedResults(callee Callee) []SharedResult { return f.sharedFact(callee).Results }
 
 // sharedDeferred is the detector of the shareddeferred rule. A Deferred
 // that is not this caller's own and is awaited here is a problem: at the
@@ -103,19 +114,36 @@ func (f *Func) sharedResults(callee Callee) []SharedResult {
 // comes from a callee. One that is returned becomes a SharedResult for the
 // callers to judge.
 func (f *Func) sharedDeferred() {
-	f.shared = nil
+	f.shared = SharedResults{}
 	sh := newSharing(f, false)
 	var results []SharedResult
+	var awaits []int
 	for _, b := range f.SSA.Blocks {
 		for _, instr := range b.Instrs {
 			switch instr := instr.(type) {
 			case *ssa.Return:
 				results = append(results, sh.returned(instr)...)
 			case *ssa.Call:
-				if callee := f.Callee(instr.Common()); callee.Runtime == "Await" && len(instr.Call.Args) == 2 {
+				callee := f.Callee(instr.Common())
+				if callee.Runtime == "Await" && len(instr.Call.Args) == 2 {
 					for _, o := range dedupOrigins(sh.origins(instr.Call.Args[1])) {
-						sh.awaited(instr, o)
+						sh.awaited(instr, Callee{}, 1, o)
 					}
+					awaits = append(awaits, f.paramsIn(instr.Call.Args[1], make(map[ssa.Value]bool))...)
+				}
+				args := callee.CallArgs(instr.Common())
+				for _, p := range f.sharedFact(callee).Awaits {
+					if p >= len(args) || args[p] == nil {
+						continue
+					}
+					os := sh.elemOrigins(args[p])
+					if cancelmodel.IsDeferredType(args[p].Type()) {
+						os = sh.origins(args[p])
+					}
+					for _, o := range dedupOrigins(os) {
+						sh.awaited(instr, callee, p, o)
+					}
+					awaits = append(awaits, f.paramsIn(args[p], make(map[ssa.Value]bool))...)
 				}
 			}
 		}
@@ -126,15 +154,74 @@ func (f *Func) sharedDeferred() {
 			f.SetResult(r.Index, Shared)
 		}
 	}
-	f.shared = results
-	if f.decl == nil || len(results) == 0 {
+	slices.Sort(awaits)
+	f.shared = SharedResults{Results: results, Awaits: slices.Compact(awaits)}
+	if f.decl == nil || len(results) == 0 && len(awaits) == 0 {
 		return // function literals have no object to carry a fact
 	}
 	obj, _ := f.s.pass.TypesInfo.Defs[f.decl.Name].(*types.Func)
 	if obj == nil {
 		return
 	}
-	f.s.pass.ExportObjectFact(obj, &SharedResults{Results: results})
+	fact := f.shared
+	f.s.pass.ExportObjectFact(obj, &fact)
+}
+
+// paramsIn returns the parameters (receiver first) whose Deferred, or
+// slice of Deferreds, v is or passes a cancel on to: through phis,
+// conversions, local variables, sub-slices and append, the runtime's
+// wrappers that pass a cancel on, and Gather.
+func (f *Func) paramsIn(v ssa.Value, seen map[ssa.Value]bool) []int {
+	if v == nil || seen[v] {
+		return nil
+	}
+	seen[v] = true
+	switch x := v.(type) {
+	case *ssa.Parameter:
+		if i := slices.Index(f.SSA.Params, x); i >= 0 {
+			return []int{i}
+		}
+	case *ssa.Phi:
+		var out []int
+		for _, e := range x.Edges {
+			out = append(out, f.paramsIn(e, seen)...)
+		}
+		return out
+	case *ssa.ChangeType:
+		return f.paramsIn(x.X, seen)
+	case *ssa.Slice:
+		return f.paramsIn(x.X, seen)
+	case *ssa.UnOp:
+		if _, ok := x.X.(*ssa.Alloc); ok && x.Op == token.MUL {
+			var out []int
+			for _, val := range reachingStores(x) {
+				out = append(out, f.paramsIn(val, seen)...)
+			}
+			return out
+		}
+	case *ssa.Call:
+		if b, ok := x.Call.Value.(*ssa.Builtin); ok {
+			if b.Name() == "append" && len(x.Call.Args) > 0 {
+				return f.paramsIn(x.Call.Args[0], seen)
+			}
+			return nil
+		}
+		callee := f.Callee(x.Common())
+		if callee.Runtime == "" {
+			return nil
+		}
+		if _, shield := cancelmodel.Shield(callee.Func); shield {
+			return nil
+		}
+		args := callee.CallArgs(x.Common())
+		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(args) {
+			return f.paramsIn(args[k], seen)
+		}
+		if cancelmodel.FirstErrorSource(callee.Func) && len(args) > 0 {
+			return f.paramsIn(args[0], seen)
+		}
+	}
+	return nil
 }
 
 // sharing finds, in one function, the Deferreds that are not its own.
@@ -244,18 +331,34 @@ func holdsDeferreds(t types.Type) bool {
 	return holds(t, 0)
 }
 
-// awaited reports a shared Deferred awaited by this function.
-func (sh *sharing) awaited(await *ssa.Call, o sharedOrigin) {
+// awaited reports a shared Deferred awaited by this function: argument
+// arg of a call of Await, or of a call of a function (waiter) that awaits
+// its parameter arg (receiver first).
+func (sh *sharing) awaited(call *ssa.Call, waiter Callee, arg int, o sharedOrigin) {
 	f := sh.f
 	if o.from == nil {
-		arg := f.callArgSyntax(await, 1)
-		if arg == nil {
-			return
+		by := "cancellable code"
+		var e ast.Expr
+		if waiter.Resolved() {
+			by = "cancellable code, in " + waiter.Name
+			e = f.waiterArgSyntax(call, waiter, arg)
+		} else {
+			e = f.callArgSyntax(call, arg)
 		}
-		f.Report(SharedDeferred, arg.Pos(),
-			"shared Deferred awaited by cancellable code: "+o.reason+
+		pos := call.Pos()
+		var fixes []analysis.SuggestedFix
+		if e != nil {
+			pos = e.Pos()
+			if cancelmodel.IsDeferredType(f.s.pass.TypesInfo.TypeOf(e)) {
+				fixes = f.s.wrapCallFix(e, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")
+			}
+		} else if ce := f.callSyntax(call); ce != nil {
+			pos = ce.Pos()
+		}
+		f.Report(SharedDeferred, pos,
+			"shared Deferred awaited by "+by+": "+o.reason+
 				"; cancelling this request fails it for every waiter; wrap it in deferred.StopCancellation",
-			f.s.wrapCallFix(arg, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")...)
+			fixes...)
 		return
 	}
 	l := latent{
@@ -281,6 +384,30 @@ func (sh *sharing) awaited(await *ssa.Call, o sharedOrigin) {
 		return
 	}
 	f.latent = append(f.latent, l)
+}
+
+// waiterArgSyntax returns the syntax of the argument that a call passes
+// to parameter i (receiver first) of the callee, or nil.
+func (f *Func) waiterArgSyntax(call *ssa.Call, callee Callee, i int) ast.Expr {
+	ce := f.callSyntax(call)
+	if ce == nil || ce.Ellipsis.IsValid() {
+		return nil
+	}
+	args := callee.CallArgs(call.Common())
+	switch {
+	case len(ce.Args) == len(args):
+	case len(ce.Args) == len(args)-1 && callee.Recv:
+		if i == 0 {
+			return nil // the receiver, before the dot
+		}
+		i--
+	default:
+		return nil
+	}
+	if i < len(ce.Args) {
+		return ce.Args[i]
+	}
+	return nil
 }
 
 func returnedReason(why string) string {
@@ -348,6 +475,10 @@ func (sh *sharing) compute(v ssa.Value) []sharedOrigin {
 			}
 		case *ssa.Call:
 			return sh.callOrigins(t, v.Index)
+		case *ssa.Next:
+			if r, ok := t.Iter.(*ssa.Range); ok && v.Index == 2 && !t.IsString {
+				return sh.loadedFromMap(r.X) // for _, d := range m
+			}
 		}
 	case *ssa.UnOp:
 		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL {
@@ -699,6 +830,10 @@ func (sh *sharing) storage(v ssa.Value) place {
 			}
 		case *ssa.Call:
 			return sh.callStorage(t, x.Index)
+		case *ssa.Next:
+			if r, ok := t.Iter.(*ssa.Range); ok && x.Index == 2 && !t.IsString {
+				return sh.storage(r.X).elem()
+			}
 		}
 	case *ssa.Call:
 		return sh.callStorage(x, 0)

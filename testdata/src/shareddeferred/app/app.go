@@ -63,3 +63,14 @@ func OnGuardedSafe(t *deferred.Task) (string, error) {
 	})
 	return deferred.Await(t, d)
 }
+
+// The library's Wait awaits what it is given: this package's cache hands
+// it a shared Deferred (Bad), or a shielded one (Good).
+
+//cancelcheck:cancellable
+func OnWait(t *deferred.Task) (string, error) {
+	if _, err := lib.Wait(t, deferred.StopCancellation(flights["k"])); err != nil {
+		return "", err
+	}
+	return lib.Wait(t, flights["k"]) // want `shared Deferred awaited by cancellable code, in lib\.Wait: loaded from map flights; .*\(call path: OnWait\)`
+}
