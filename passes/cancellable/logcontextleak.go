@@ -486,11 +486,13 @@ type waitWalk struct {
 	shielded  *ssa.Call // an Await through a shield on a path that does not
 }
 
-// A pathEnd is a return a path reaches, and the block the path came
-// from into the return's block (which says what its phis hold).
+// A pathEnd is a return a path reaches, the block the path came from
+// into the return's block (which says what its phis hold), and whether
+// the path waited for something on the way.
 type pathEnd struct {
-	ret  *ssa.Return
-	pred *ssa.BasicBlock
+	ret    *ssa.Return
+	pred   *ssa.BasicBlock
+	waited bool
 }
 
 // walkWait follows every path from the instruction after from, each until
@@ -501,20 +503,24 @@ func (f *Func) walkWait(from ssa.Instruction, c coverage) waitWalk {
 }
 
 // walkFrom follows every path from instruction i of block b. A block
-// that starts with phis is walked once per block the path comes from.
+// that starts with phis is walked once per block the path comes from,
+// and every block once before and once after a wait on the path.
 func (f *Func) walkFrom(b *ssa.BasicBlock, i int, c coverage) waitWalk {
 	var w waitWalk
-	type entry struct{ b, pred *ssa.BasicBlock }
+	type entry struct {
+		b, pred *ssa.BasicBlock
+		waited  bool
+	}
 	seen := make(map[entry]bool)
-	var visit func(b *ssa.BasicBlock, i int, pred *ssa.BasicBlock)
-	visit = func(b *ssa.BasicBlock, i int, pred *ssa.BasicBlock) {
+	var visit func(b *ssa.BasicBlock, i int, pred *ssa.BasicBlock, waited bool)
+	visit = func(b *ssa.BasicBlock, i int, pred *ssa.BasicBlock, waited bool) {
 		for ; i < len(b.Instrs); i++ {
 			switch in := b.Instrs[i].(type) {
 			case *ssa.Return:
 				if c.covers[in] {
 					w.covered = true
 				} else {
-					w.uncovered = append(w.uncovered, pathEnd{in, pred})
+					w.uncovered = append(w.uncovered, pathEnd{in, pred, waited})
 				}
 				return
 			case *ssa.Panic:
@@ -529,6 +535,9 @@ func (f *Func) walkFrom(b *ssa.BasicBlock, i int, c coverage) waitWalk {
 						w.shielded = in
 					}
 				}
+				if callee := f.Callee(in.Common()); callee.Runtime == "Await" || callee.Summary != nil && callee.Summary.Suspends {
+					waited = true
+				}
 			}
 		}
 		for _, s := range b.Succs {
@@ -536,7 +545,7 @@ func (f *Func) walkFrom(b *ssa.BasicBlock, i int, c coverage) waitWalk {
 				w.covered = true
 				continue
 			}
-			e := entry{b: s}
+			e := entry{b: s, waited: waited}
 			if len(s.Instrs) > 0 {
 				if _, phi := s.Instrs[0].(*ssa.Phi); phi {
 					e.pred = b
@@ -544,17 +553,17 @@ func (f *Func) walkFrom(b *ssa.BasicBlock, i int, c coverage) waitWalk {
 			}
 			if !seen[e] {
 				seen[e] = true
-				visit(s, 0, b)
+				visit(s, 0, b, waited)
 			}
 		}
 	}
-	visit(b, i, nil)
+	visit(b, i, nil, false)
 	return w
 }
 
 // leaks reports whether the request can end while the work goes on: a
 // path returns without waiting for it, and either no path waits for it
-// or the path does not hand on the failure of a wait.
+// or the path does not fail after a wait.
 func (w waitWalk) leaks(f *Func) bool {
 	if len(w.uncovered) == 0 {
 		return false
@@ -565,9 +574,11 @@ func (w waitWalk) leaks(f *Func) bool {
 	return slices.ContainsFunc(w.uncovered, func(e pathEnd) bool { return !f.failedWaitReturn(e) })
 }
 
-// failedWaitReturn reports whether a return, reached on a path, gives the
-// function's error result the error of a wait (one that may be a
-// cancellation): the request fails because a wait did, it does not go on.
+// failedWaitReturn reports whether a return, reached on a path, fails
+// after a wait: its error result is not nil there, and the path waited
+// for something, or the error may be a cancellation. The request fails
+// because a wait did (it is being cancelled, or what it waited for
+// failed); it does not go on.
 func (f *Func) failedWaitReturn(e pathEnd) bool {
 	results := f.SSA.Signature.Results()
 	n := results.Len()
@@ -583,7 +594,7 @@ func (f *Func) failedWaitReturn(e pathEnd) bool {
 	if c, ok := v.(*ssa.Const); ok && c.IsNil() {
 		return false
 	}
-	return f.ErrorFlags(v)&Cancel != 0
+	return e.waited || f.ErrorFlags(v)&Cancel != 0
 }
 
 // reportLeak reports work that can outlive the request.

@@ -128,3 +128,18 @@ func OnHelperListAlways(t *deferred.Task) (int, error) {
 	ds := []*deferred.Deferred[int]{logcontext.RunInBackground(t, refresh)}
 	return awaitAll(t, ds)
 }
+
+// Bad: the loop returns with the first element's value; the others are
+// left running.
+
+//cancelcheck:cancellable
+func OnFirstOnly(t *deferred.Task) (int, error) {
+	ds := []*deferred.Deferred[int]{
+		logcontext.RunInBackground(t, refresh), // want `its Deferred is not awaited on every path.*\(call path: OnFirstOnly\)`
+		logcontext.RunInBackground(t, refresh), // want `its Deferred is not awaited on every path.*\(call path: OnFirstOnly\)`
+	}
+	for _, d := range ds {
+		return deferred.Await(t, d)
+	}
+	return 0, nil
+}

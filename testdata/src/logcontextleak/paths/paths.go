@@ -128,3 +128,19 @@ func (c *Cache) OnStarted(t *deferred.Task, key string) (int, error) {
 	}
 	return deferred.Await(t, pending)
 }
+
+// Good: the failure of a wait, wrapped in an error type of the program's
+// own, is still the request failing after a wait.
+
+type lookupError struct{ err error }
+
+func (e *lookupError) Error() string { return "lookup: " + e.err.Error() }
+
+//cancelcheck:cancellable
+func (c *Cache) OnWrapped(t *deferred.Task, key string) (int, error) {
+	d := logcontext.RunInBackground(t, refresh)
+	if _, err := deferred.Await(t, deferred.New[int](nil)); err != nil {
+		return 0, &lookupError{err}
+	}
+	return deferred.Await(t, d)
+}
