@@ -8,10 +8,16 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	// What the binary is built from: go test then runs this test again
+	// when an analyzer changes, instead of reporting a stale cached ok.
+	_ "github.com/cancelcheck/cancelcheck/analyzers"
 )
 
 // A finding is what the test compares of a diagnostic: its rule, the base
-// name of its file, and its call path.
+// name of its file, and its call path as the lines below it show it ("A
+// calls B", "B calls C": A → B → C); empty for a problem in the entry
+// point itself.
 type finding struct {
 	rule, file, path string
 }
@@ -32,8 +38,7 @@ var want = []struct {
 		"Server.GetRoomUnshielded → rooms.Service.RoomUnshielded → rooms.Service.waitForRoomUnshielded → rooms.Service.load"}},
 	{finding: finding{"firsterror", "handlers_bad.go",
 		"Server.GetMembersEqualsCheck → rooms.Service.MembersEqualsCheck"}},
-	{finding: finding{"swallowedcancel", "handlers_bad.go",
-		"Server.GetMessagesOrEmpty"}},
+	{finding: finding{"swallowedcancel", "handlers_bad.go", ""}}, // in Server.GetMessagesOrEmpty
 	{finding: finding{"firsterror", "handlers_bad.go",
 		"Server.GetMessagesWrapWithV → rooms.Service.HistoryWrapWithV"}},
 	{finding: finding{"swallowedcancel", "handlers_bad.go",
@@ -42,8 +47,12 @@ var want = []struct {
 		"Server.SearchObserveOnly → rooms.Service.SearchObserveOnly"}},
 }
 
-// diagnostic matches a line of cancelcheck's output.
-var diagnostic = regexp.MustCompile(`^(.+):\d+:\d+: (\w+): .* \(call path: ([^)]*)\)$`)
+// diagnostic matches a finding's line of cancelcheck's output, and step a
+// line below it that names a call on its call path.
+var (
+	diagnostic = regexp.MustCompile(`^(.+):\d+:\d+: (\w+): (.*)$`)
+	step       = regexp.MustCompile(`^.+:\d+:\d+: \t(\S+) calls (\S+)$`)
+)
 
 // TestCancelcheckFindings runs the command of docs/tutorial.md,
 // `go run ./cmd/cancelcheck ./examples/chat/...`, from the repository's
@@ -76,20 +85,38 @@ func TestCancelcheckFindings(t *testing.T) {
 	}
 
 	got := make(map[finding]bool)
+	var cur *finding
+	var path []string
+	flush := func() {
+		if cur != nil {
+			cur.path = strings.Join(path, " → ")
+			got[*cur] = true
+		}
+		cur, path = nil, nil
+	}
 	for _, line := range strings.Split(string(out), "\n") {
 		if line == "" {
 			continue
 		}
 		if _, msg, _ := strings.Cut(line, ": "); strings.HasPrefix(msg, "\t") {
-			continue // the previous finding's call path, as positions (related information)
-		}
-		m := diagnostic.FindStringSubmatch(line)
-		if m == nil {
-			t.Errorf("unexpected output line (a finding without a call path?): %s", line)
+			// Below a finding: why, a call on its path, the remote problem.
+			if m := step.FindStringSubmatch(line); m != nil && cur != nil {
+				if len(path) == 0 {
+					path = append(path, m[1])
+				}
+				path = append(path, m[2])
+			}
 			continue
 		}
-		got[finding{m[2], filepath.Base(m[1]), m[3]}] = true
+		flush()
+		m := diagnostic.FindStringSubmatch(line)
+		if m == nil {
+			t.Errorf("unexpected output line: %s", line)
+			continue
+		}
+		cur = &finding{rule: m[2], file: filepath.Base(m[1])}
 	}
+	flush()
 
 	for _, w := range want {
 		switch found := got[w.finding]; {

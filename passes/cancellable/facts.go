@@ -50,6 +50,10 @@ type Summary struct {
 	// where it comes from (at most one per result).
 	Origins []Origin
 
+	// Forwards lists the results that are what a function passed as a
+	// parameter returns: a WithLock-style wrapper (see Forward).
+	Forwards []Forward
+
 	// Cancellable reports a //cancelcheck:cancellable entry point.
 	Cancellable bool
 
@@ -155,6 +159,12 @@ type Problem struct {
 	Path []Step
 }
 
+// A Forward says that result Result of a function is what the function
+// passed as parameter Param (receiver excluded) returns as its result Of,
+// or a Deferred that passes a cancel on to it (Then, Chain, the Add*
+// methods). Callers look through the call to the function they pass.
+type Forward struct{ Result, Param, Of int }
+
 // A Step is one function on a call path.
 type Step struct {
 	Pkg  string // import path of the package that declares Func
@@ -221,6 +231,10 @@ func (s *Summary) String() string {
 			fmt.Fprintf(&b, "passes%d->%d", p.Param, p.Result)
 		}
 	}
+	for _, fw := range s.Forwards {
+		sep()
+		fmt.Fprintf(&b, "result%d=param%d.result%d", fw.Result, fw.Param, fw.Of)
+	}
 	for _, p := range s.Latent {
 		sep()
 		fmt.Fprintf(&b, "%s@%s", p.Rule, shortPos(p.Pos))
@@ -230,7 +244,8 @@ func (s *Summary) String() string {
 
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
-	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 && len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 &&
+	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
+		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.Forwards) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -260,6 +275,10 @@ func (s *Summary) normalize() {
 	if len(s.Tests) == 0 {
 		s.Tests = nil
 	}
+	slices.SortFunc(s.Forwards, func(a, b Forward) int {
+		return cmp.Or(cmp.Compare(a.Result, b.Result), cmp.Compare(a.Param, b.Param), cmp.Compare(a.Of, b.Of))
+	})
+	s.Forwards = slices.Compact(s.Forwards)
 	s.Latent = normalizeProblems(s.Latent)
 }
 

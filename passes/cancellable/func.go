@@ -32,6 +32,13 @@ type Func struct {
 	carriers map[ssa.Value]bool
 	// calls memoises Callee during one computation.
 	calls map[*ssa.CallCommon]Callee
+	// shared is what the shareddeferred rule's fact says of the
+	// function, kept here for callers in this package: a function
+	// literal has no object to carry the fact.
+	shared SharedResults
+	// waits is what the logcontextleak rule's fact says of the function
+	// (the parameters it waits for), kept here for the same reason.
+	waits []int
 }
 
 // A latent problem as the pass holds it in memory: the exported Problem,

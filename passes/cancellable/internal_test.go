@@ -19,6 +19,7 @@ func TestSummaryGob(t *testing.T) {
 		Suspends:         true,
 		Results:          []Flags{0, Cancel | FirstError},
 		RunsParams:       []int{1},
+		Forwards:         []Forward{{Result: 0, Param: 1, Of: 0}},
 		Cancellable:      true,
 		MarksCancellable: true,
 		Latent: []Problem{{

@@ -1,8 +1,9 @@
 package cancellable
 
 import (
+	"fmt"
 	"go/ast"
-	"go/constant"
+	"go/types"
 	"slices"
 	"strconv"
 
@@ -12,8 +13,22 @@ import (
 	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
 )
 
+// WaitsFor is the fact the logcontextleak rule keeps for a named function
+// that waits, on every path, for the Deferred (or every Deferred of the
+// slice) it is passed as a parameter: a caller that hands it background
+// work waits for the work there.
+type WaitsFor struct {
+	Params []int // receiver first, sorted
+}
+
+// AFact marks WaitsFor as an analysis fact.
+func (*WaitsFor) AFact() {}
+
+func (w *WaitsFor) String() string { return fmt.Sprintf("waits for params %v on every path", w.Params) }
+
 func init() {
 	detectors = append(detectors, (*Func).logContextLeak)
+	Analyzer.FactTypes = append(Analyzer.FactTypes, (*WaitsFor)(nil))
 }
 
 // logContextLeak is the detector of the logcontextleak rule. Work started
@@ -21,13 +36,15 @@ func init() {
 // the request must not end before it. The work is waited for when its
 // Deferred is awaited directly or through Then, Chain, Gather or
 // DelayCancellation (cancelling the request then reaches the work, or
-// waits for it), when the request waits on anything through
-// DelayCancellation after starting it, or when its Deferred is returned
+// waits for it), or handed to a function that waits for what it is given,
+// also as an element of a list that is gathered or awaited element by
+// element in a loop; when the request waits on anything through
+// DelayCancellation after starting it; or when its Deferred is returned
 // to the caller, whose turn it then is (the Background result flag). It
 // leaks when a path from the start reaches a return without that: the
 // Deferred is dropped, or awaited only through StopCancellation or an
-// Observe(). A return with a non-nil error after a failed wait is not a
-// leak when the work is waited for on the other paths.
+// Observe(). A return of the error of a wait, after the wait failed, is
+// not a leak when the work is waited for on the other paths.
 //
 // A leak is a latent problem of the function that started the work, or,
 // for work a callee returned, of the function that drops it. A caller
@@ -36,29 +53,27 @@ func init() {
 func (f *Func) logContextLeak() {
 	delayed := f.delayedAwaits()
 	for _, st := range f.workStarts() {
-		use, ok := followWork(f, st.value)
+		use, ok := followWork(f, st.value, false)
 		if !ok {
 			continue // handed to code that is not followed: never a guess
 		}
-		covers := make(map[ssa.Instruction]bool, len(delayed)+len(use.covers)+len(use.returns))
-		for _, set := range []map[ssa.Instruction]bool{delayed, use.covers} {
-			for in := range set {
-				covers[in] = true
-			}
+		for in := range delayed {
+			use.covers[in] = true
 		}
 		for ret, results := range use.returns {
-			covers[ret] = true
+			use.covers[ret] = true
 			for _, i := range results {
 				f.SetResult(i, Background)
 			}
 		}
-		w := f.walkWait(st.call, covers)
-		if !w.leaks(f.SSA) {
+		w := f.walkWait(st.call, use.coverage)
+		if !w.leaks(f) {
 			continue
 		}
 		f.reportLeak(st, use, w)
 	}
 	f.dischargeLeaks(delayed)
+	f.waitsForParams()
 }
 
 // A workStart is a call that hands this function background work: a
@@ -82,12 +97,36 @@ func (f *Func) workStarts() []workStart {
 				out = append(out, workStart{call: call, value: call})
 				continue
 			}
+			out = append(out, f.forwardedWork(call, callee)...)
 			if callee.Runtime != "" || callee.Summary == nil {
 				continue
 			}
 			for i, fl := range callee.Summary.Results {
 				if fl&Background != 0 {
 					out = append(out, workStart{call: call, value: resultValue(call, i), callee: callee})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// forwardedWork returns the work that a forwarding callee (WithLock, a
+// wrapper of the program's own) hands back from the function it is
+// passed.
+func (f *Func) forwardedWork(call *ssa.Call, callee Callee) []workStart {
+	var out []workStart
+	c := call.Common()
+	for i := range c.Signature().Results().Len() {
+		for _, fw := range f.calleeForwards(callee, i) {
+			args := callee.forwardArgs(c)
+			if fw.Param >= len(args) {
+				continue
+			}
+			for _, fr := range f.funcValueResults(args[fw.Param], fw.Of, make(map[funcResult]bool)) {
+				if g := f.FuncValue(fr.fn); g.Summary.Result(fr.of)&Background != 0 {
+					out = append(out, workStart{call: call, value: resultValue(call, i), callee: g})
+					break
 				}
 			}
 		}
@@ -139,28 +178,69 @@ func (f *Func) awaitOf(call *ssa.Call) ssa.Value {
 	return nil
 }
 
-// workUse is what becomes of a work's Deferred in the function.
-type workUse struct {
-	covers  map[ssa.Instruction]bool // Awaits that wait for the work
-	returns map[*ssa.Return][]int    // returns that hand it to the caller, with the result indexes
-	shield  string                   // what the request may wait through instead: "StopCancellation", "an Observe()"
+// A coverage is where a path stops waiting for the work to be taken
+// care of: instructions that wait for it (or return it), and the exits of
+// loops that have awaited every element of a list holding it.
+type coverage struct {
+	covers map[ssa.Instruction]bool
+	exits  map[[2]*ssa.BasicBlock]bool // edges from a loop's header out of the loop
 }
 
-// followWork follows a work's Deferred through what passes a cancel on to
-// it (Then, Chain, the Add* methods, Gather, DelayCancellation) and what
-// shields it (StopCancellation, an Observable). It reports false when the
-// Deferred goes anywhere else: code that is not followed may wait for it.
-func followWork(f *Func, v ssa.Value) (workUse, bool) {
-	use := workUse{covers: make(map[ssa.Instruction]bool), returns: make(map[*ssa.Return][]int)}
+// workUse is what becomes of a work's Deferred in the function.
+type workUse struct {
+	coverage
+	returns map[*ssa.Return][]int // returns that hand it to the caller, with the result indexes
+	shield  string                // what the request may wait through instead: "StopCancellation", "an Observe()"
+}
+
+// A workItem is a value that followWork follows: the work's Deferred, a
+// Deferred that passes a cancel on to it, or a list holding one.
+type workItem struct {
+	v      ssa.Value
+	list   bool            // a slice or array some element of which is the work's
+	shield string          // "": a wait on it waits for the work
+	elem   *ssa.BasicBlock // where v was loaded from a list, as an element
+}
+
+// followWork follows a work's Deferred (a list holding it, when list is
+// set) through what passes a cancel on to it (Then, Chain, the Add*
+// methods, Gather, DelayCancellation), what shields it (StopCancellation,
+// an Observable), local variables, lists (a slice literal, append, an
+// index: a list counts as awaited when it is gathered, handed to a
+// function that waits for it, or awaited element by element in a loop),
+// and functions that wait for what they are given. It reports false when
+// the Deferred goes anywhere else: code that is not followed may wait for
+// it.
+func followWork(f *Func, v ssa.Value, list bool) (workUse, bool) {
+	use := workUse{
+		coverage: coverage{covers: make(map[ssa.Instruction]bool), exits: make(map[[2]*ssa.BasicBlock]bool)},
+		returns:  make(map[*ssa.Return][]int),
+	}
 	if v == nil {
 		return use, true
 	}
-	type item struct {
-		v      ssa.Value
-		shield string // "": a wait on it waits for the work
-	}
 	seen := make(map[ssa.Value]bool)
-	work := []item{{v: v}}
+	work := []workItem{{v: v, list: list}}
+	// waits records a call that waits for the item.
+	waits := func(it workItem, call *ssa.Call) {
+		if it.shield != "" {
+			if use.shield == "" {
+				use.shield = it.shield
+			}
+			return
+		}
+		use.covers[call] = true
+		if it.elem != nil {
+			if h, latches, body := loopOf(it.elem); h != nil && body[call.Block()] &&
+				!slices.ContainsFunc(latches, func(l *ssa.BasicBlock) bool { return !call.Block().Dominates(l) }) {
+				for _, s := range h.Succs {
+					if !body[s] {
+						use.exits[[2]*ssa.BasicBlock{h, s}] = true
+					}
+				}
+			}
+		}
+	}
 	for len(work) > 0 {
 		it := work[len(work)-1]
 		work = work[:len(work)-1]
@@ -172,15 +252,21 @@ func followWork(f *Func, v ssa.Value) (workUse, bool) {
 		if refs == nil {
 			continue
 		}
+		same := func(v ssa.Value) workItem { return workItem{v: v, list: it.list, shield: it.shield, elem: it.elem} }
 		for _, r := range *refs {
 			switch r := r.(type) {
 			case *ssa.DebugRef:
 			case *ssa.Phi:
-				work = append(work, item{r, it.shield})
+				work = append(work, same(r))
 			case *ssa.ChangeType:
-				work = append(work, item{r, it.shield})
+				work = append(work, same(r))
+			case *ssa.Slice:
+				if !it.list {
+					return use, false
+				}
+				work = append(work, same(r))
 			case *ssa.Return:
-				if it.shield != "" {
+				if it.shield != "" || it.list {
 					return use, false
 				}
 				for i, x := range r.Results {
@@ -189,23 +275,69 @@ func followWork(f *Func, v ssa.Value) (workUse, bool) {
 					}
 				}
 			case *ssa.Store:
-				// An element of the inputs of a Gather.
-				g := gatherOfElem(f, r, it.v)
-				if g == nil {
+				switch addr := r.Addr.(type) {
+				case *ssa.IndexAddr:
+					if r.Val != it.v || it.list {
+						return use, false
+					}
+					// An element of a list: follow the list.
+					work = append(work, workItem{v: addr.X, list: true, shield: it.shield})
+				case *ssa.Alloc:
+					// A local variable (a closure may capture it):
+					// follow what reads it, unless a closure does.
+					loads, ok := variableLoads(addr)
+					if !ok {
+						return use, false
+					}
+					for _, l := range loads {
+						work = append(work, same(l))
+					}
+				default:
 					return use, false
 				}
-				work = append(work, item{g, it.shield})
+			case *ssa.IndexAddr:
+				if !it.list || r.X != it.v {
+					return use, false
+				}
+				for _, rr := range *r.Referrers() {
+					switch rr := rr.(type) {
+					case *ssa.DebugRef:
+					case *ssa.Store: // another element put into the list
+						if rr.Addr != r {
+							return use, false
+						}
+					case *ssa.UnOp:
+						work = append(work, workItem{v: rr, shield: it.shield, elem: rr.Block()})
+					default:
+						return use, false
+					}
+				}
 			case *ssa.Call:
+				if b, ok := r.Call.Value.(*ssa.Builtin); ok {
+					switch {
+					case b.Name() == "len" || b.Name() == "cap":
+					case b.Name() == "append" && it.list:
+						work = append(work, workItem{v: r, list: true, shield: it.shield})
+					default:
+						return use, false
+					}
+					continue
+				}
 				callee := f.Callee(r.Common())
 				switch {
 				case callee.Runtime == "":
-					return use, false
-				case callee.Runtime == "Await":
-					if it.shield == "" {
-						use.covers[r] = true
-					} else if use.shield == "" {
-						use.shield = it.shield
+					args := callee.CallArgs(r.Common())
+					if !f.waitsFor(callee, args, it.v) {
+						return use, false
 					}
+					waits(it, r)
+				case it.list:
+					if !cancelmodel.FirstErrorSource(callee.Func) || len(r.Call.Args) == 0 || r.Call.Args[0] != it.v {
+						return use, false
+					}
+					work = append(work, workItem{v: r, shield: it.shield})
+				case callee.Runtime == "Await":
+					waits(it, r)
 				case callee.Runtime == "NewObservable":
 					if use.shield == "" {
 						use.shield = "an Observe()"
@@ -215,11 +347,11 @@ func followWork(f *Func, v ssa.Value) (workUse, bool) {
 					_, passes := cancelmodel.DeferredPassThrough(callee.Func)
 					switch {
 					case shield && delays:
-						work = append(work, item{r, ""})
+						work = append(work, workItem{v: r, elem: it.elem})
 					case shield:
-						work = append(work, item{r, callee.Runtime})
+						work = append(work, workItem{v: r, shield: callee.Runtime})
 					case passes && len(r.Call.Args) > 0 && r.Call.Args[0] == it.v:
-						work = append(work, item{r, it.shield})
+						work = append(work, same(r))
 					case callee.Runtime == "Deferred.Callback", callee.Runtime == "Deferred.Errback",
 						callee.Runtime == "Deferred.Called", callee.Runtime == "Deferred.Result":
 					default:
@@ -234,58 +366,167 @@ func followWork(f *Func, v ssa.Value) (workUse, bool) {
 	return use, true
 }
 
-// gatherOfElem returns the Gather whose input slice literal st stores v
-// into, or nil.
-func gatherOfElem(f *Func, st *ssa.Store, v ssa.Value) ssa.Value {
-	ia, ok := st.Addr.(*ssa.IndexAddr)
-	if !ok || st.Val != v {
-		return nil
-	}
-	arr, ok := ia.X.(*ssa.Alloc)
-	if !ok {
-		return nil
-	}
-	for _, r := range *arr.Referrers() {
-		sl, ok := r.(*ssa.Slice)
-		if !ok {
-			continue
+// variableLoads returns the loads of a local variable, and false when
+// something else uses it (a closure captures it, its address escapes).
+func variableLoads(alloc *ssa.Alloc) ([]ssa.Value, bool) {
+	var loads []ssa.Value
+	for _, r := range *alloc.Referrers() {
+		switch r := r.(type) {
+		case *ssa.DebugRef:
+		case *ssa.Store:
+			if r.Addr != alloc {
+				return nil, false
+			}
+		case *ssa.UnOp:
+			if r.Op != mulOp {
+				return nil, false
+			}
+			loads = append(loads, r)
+		default:
+			return nil, false
 		}
-		for _, r2 := range *sl.Referrers() {
-			if call, ok := r2.(*ssa.Call); ok && cancelmodel.FirstErrorSource(f.Callee(call.Common()).Func) {
-				return call
+	}
+	return loads, true
+}
+
+// loopOf returns the innermost loop that block b is in: its header, the
+// blocks that jump back to the header, and its blocks; nil when b is in
+// no loop.
+func loopOf(b *ssa.BasicBlock) (header *ssa.BasicBlock, latches []*ssa.BasicBlock, body map[*ssa.BasicBlock]bool) {
+	for h := b; h != nil; h = h.Idom() {
+		latches = latches[:0]
+		for _, p := range h.Preds {
+			if h.Dominates(p) {
+				latches = append(latches, p)
 			}
 		}
+		if len(latches) == 0 {
+			continue
+		}
+		body = map[*ssa.BasicBlock]bool{h: true}
+		work := slices.Clone(latches)
+		for len(work) > 0 {
+			x := work[len(work)-1]
+			work = work[:len(work)-1]
+			if body[x] {
+				continue
+			}
+			body[x] = true
+			work = append(work, x.Preds...)
+		}
+		if body[b] {
+			return h, latches, body
+		}
 	}
-	return nil
+	return nil, nil, nil
+}
+
+// waitsFor reports whether a call of callee waits, on every path, for
+// the value v it passes (a Deferred, or a list of them).
+func (f *Func) waitsFor(callee Callee, args []ssa.Value, v ssa.Value) bool {
+	var params []int
+	switch {
+	case callee.Local != nil:
+		if callee.Local.failed {
+			return false
+		}
+		params = callee.Local.waits
+	case callee.Func != nil:
+		fact := new(WaitsFor)
+		if f.s.pass.ImportObjectFact(callee.Func, fact) {
+			params = fact.Params
+		}
+	}
+	used := false
+	for i, a := range args {
+		if a != v {
+			continue
+		}
+		if !slices.Contains(params, i) {
+			return false
+		}
+		used = true
+	}
+	return used
+}
+
+// waitsForParams records the parameters (a Deferred, or a slice of
+// them) that the function waits for on every path, for its callers.
+func (f *Func) waitsForParams() {
+	f.waits = nil
+	for i, p := range f.SSA.Params {
+		t := p.Type()
+		if sl, ok := types.Unalias(t).Underlying().(*types.Slice); ok {
+			t = sl.Elem()
+		}
+		if !cancelmodel.IsDeferredType(t) || len(f.SSA.Blocks) == 0 {
+			continue
+		}
+		use, ok := followWork(f, p, t != p.Type())
+		if !ok || len(use.returns) > 0 {
+			continue
+		}
+		w := f.walkFrom(f.SSA.Blocks[0], 0, use.coverage)
+		if w.covered && len(w.uncovered) == 0 && w.shielded == nil {
+			f.waits = append(f.waits, i)
+		}
+	}
+	if f.decl == nil || len(f.waits) == 0 {
+		return
+	}
+	if obj, _ := f.s.pass.TypesInfo.Defs[f.decl.Name].(*types.Func); obj != nil {
+		f.s.pass.ExportObjectFact(obj, &WaitsFor{Params: f.waits})
+	}
 }
 
 // waitWalk is what the paths from a start meet.
 type waitWalk struct {
-	uncovered []*ssa.Return // returns reached without a wait for the work
-	covered   bool          // some path waits for it
-	shielded  *ssa.Call     // an Await through a shield on a path that does not
+	uncovered []pathEnd // returns reached without a wait for the work
+	covered   bool      // some path waits for it
+	shielded  *ssa.Call // an Await through a shield on a path that does not
+}
+
+// A pathEnd is a return a path reaches, the block the path came from
+// into the return's block (which says what its phis hold), and whether
+// the path waited for something on the way.
+type pathEnd struct {
+	ret    *ssa.Return
+	pred   *ssa.BasicBlock
+	waited bool
 }
 
 // walkWait follows every path from the instruction after from, each until
-// it meets an instruction of covers, a return or a panic.
-func (f *Func) walkWait(from ssa.Instruction, covers map[ssa.Instruction]bool) waitWalk {
+// it meets a cover, a return or a panic.
+func (f *Func) walkWait(from ssa.Instruction, c coverage) waitWalk {
+	b := from.Block()
+	return f.walkFrom(b, slices.Index(b.Instrs, from)+1, c)
+}
+
+// walkFrom follows every path from instruction i of block b. A block
+// that starts with phis is walked once per block the path comes from,
+// and every block once before and once after a wait on the path.
+func (f *Func) walkFrom(b *ssa.BasicBlock, i int, c coverage) waitWalk {
 	var w waitWalk
-	seen := make(map[*ssa.BasicBlock]bool)
-	var visit func(b *ssa.BasicBlock, i int)
-	visit = func(b *ssa.BasicBlock, i int) {
+	type entry struct {
+		b, pred *ssa.BasicBlock
+		waited  bool
+	}
+	seen := make(map[entry]bool)
+	var visit func(b *ssa.BasicBlock, i int, pred *ssa.BasicBlock, waited bool)
+	visit = func(b *ssa.BasicBlock, i int, pred *ssa.BasicBlock, waited bool) {
 		for ; i < len(b.Instrs); i++ {
 			switch in := b.Instrs[i].(type) {
 			case *ssa.Return:
-				if covers[in] {
+				if c.covers[in] {
 					w.covered = true
 				} else {
-					w.uncovered = append(w.uncovered, in)
+					w.uncovered = append(w.uncovered, pathEnd{in, pred, waited})
 				}
 				return
 			case *ssa.Panic:
 				return
 			case *ssa.Call:
-				if covers[in] {
+				if c.covers[in] {
 					w.covered = true
 					return
 				}
@@ -294,43 +535,66 @@ func (f *Func) walkWait(from ssa.Instruction, covers map[ssa.Instruction]bool) w
 						w.shielded = in
 					}
 				}
+				if callee := f.Callee(in.Common()); callee.Runtime == "Await" || callee.Summary != nil && callee.Summary.Suspends {
+					waited = true
+				}
 			}
 		}
 		for _, s := range b.Succs {
-			if !seen[s] {
-				seen[s] = true
-				visit(s, 0)
+			if c.exits[[2]*ssa.BasicBlock{b, s}] {
+				w.covered = true
+				continue
+			}
+			e := entry{b: s, waited: waited}
+			if len(s.Instrs) > 0 {
+				if _, phi := s.Instrs[0].(*ssa.Phi); phi {
+					e.pred = b
+				}
+			}
+			if !seen[e] {
+				seen[e] = true
+				visit(s, 0, b, waited)
 			}
 		}
 	}
-	b := from.Block()
-	visit(b, slices.Index(b.Instrs, from)+1)
+	visit(b, i, nil, false)
 	return w
 }
 
 // leaks reports whether the request can end while the work goes on: a
 // path returns without waiting for it, and either no path waits for it
-// or the path ends the request normally (not with an error).
-func (w waitWalk) leaks(fn *ssa.Function) bool {
+// or the path does not fail after a wait.
+func (w waitWalk) leaks(f *Func) bool {
 	if len(w.uncovered) == 0 {
 		return false
 	}
 	if !w.covered {
 		return true
 	}
-	return slices.ContainsFunc(w.uncovered, func(r *ssa.Return) bool { return !errorReturn(fn, r) })
+	return slices.ContainsFunc(w.uncovered, func(e pathEnd) bool { return !f.failedWaitReturn(e) })
 }
 
-// errorReturn reports whether a return gives the function's error result
-// a value that is not a constant nil.
-func errorReturn(fn *ssa.Function, r *ssa.Return) bool {
-	results := fn.Signature.Results()
+// failedWaitReturn reports whether a return, reached on a path, fails
+// after a wait: its error result is not nil there, and the path waited
+// for something, or the error may be a cancellation. The request fails
+// because a wait did (it is being cancelled, or what it waited for
+// failed); it does not go on.
+func (f *Func) failedWaitReturn(e pathEnd) bool {
+	results := f.SSA.Signature.Results()
 	n := results.Len()
-	if n == 0 || len(r.Results) != n || !cancelmodel.IsError(results.At(n-1).Type()) {
+	if n == 0 || len(e.ret.Results) != n || !cancelmodel.IsError(results.At(n-1).Type()) {
 		return false
 	}
-	c, ok := r.Results[n-1].(*ssa.Const)
-	return !ok || !(c.Value == nil || c.Value.Kind() == constant.Unknown)
+	v := e.ret.Results[n-1]
+	if phi, ok := v.(*ssa.Phi); ok && phi.Block() == e.ret.Block() && e.pred != nil {
+		if k := slices.Index(phi.Block().Preds, e.pred); k >= 0 && k < len(phi.Edges) {
+			v = phi.Edges[k]
+		}
+	}
+	if c, ok := v.(*ssa.Const); ok && c.IsNil() {
+		return false
+	}
+	return e.waited || f.ErrorFlags(v)&Cancel != 0
 }
 
 // reportLeak reports work that can outlive the request.
@@ -455,7 +719,7 @@ func (f *Func) dischargeLeaks(delayed map[ssa.Instruction]bool) {
 				continue
 			}
 			site := f.s.pass.Fset.Position(f.s.callStart(instr.Pos())).String()
-			if sites[site] && !f.walkWait(instr, delayed).leaks(f.SSA) {
+			if sites[site] && !f.walkWait(instr, coverage{covers: delayed}).leaks(f) {
 				discharged[site] = true
 			}
 		}

@@ -23,11 +23,22 @@ import (
 // that return, where deferred.StopCancellation goes. A caller that shields
 // the result, or never hands it to a wait, reports nothing: that is why
 // this is not a latent problem of the function itself.
+//
+// It also lists the results that refer to shared storage (Storage): a
+// lookup that returns the struct kept in a map for a key, so that a
+// Deferred its caller reads from a field of it is shared too.
+//
+// And it lists the parameters whose Deferred the function awaits, or
+// passes a cancel on to (through Then, Chain, Gather of a slice, a
+// callee that awaits it): a caller that hands it a shared Deferred hands
+// that to cancellable code.
 type SharedResults struct {
 	Results []SharedResult // sorted by index and position, at most MaxLatent
+	Awaits  []int          // parameters (receiver first; a Deferred or a slice of them), sorted
 }
 
-// A SharedResult is one shared Deferred a function returns.
+// A SharedResult is one shared Deferred a function returns, or one result
+// that refers to shared storage.
 type SharedResult struct {
 	Index  int    // the result
 	Pos    string // the returned expression that hands it out: "file:line:col"
@@ -40,6 +51,15 @@ type SharedResult struct {
 	// Path is the call path from the function the fact describes
 	// (Path[0]) down to the function whose return is at Pos.
 	Path []Step
+	// outer: Param is a parameter of the function that encloses this
+	// function literal (the storage is captured from it). Literals have
+	// no facts: this is only ever set in memory.
+	outer bool
+	// Storage: the result is not a Deferred but refers to shared storage
+	// (a pointer to a value kept in a map, a map, a slice), which Name
+	// names as messages show it: "s.rooms[…]".
+	Storage bool
+	Name    string
 }
 
 // AFact marks SharedResults as an analysis fact.
@@ -47,8 +67,15 @@ func (*SharedResults) AFact() {}
 
 func (s *SharedResults) String() string {
 	var parts []string
+	if len(s.Awaits) > 0 {
+		parts = append(parts, fmt.Sprintf("cancels params %v", s.Awaits))
+	}
 	for _, r := range s.Results {
-		parts = append(parts, fmt.Sprintf("shared result%d@%s", r.Index, shortPos(r.Pos)))
+		what := "shared"
+		if r.Storage {
+			what = "storage"
+		}
+		parts = append(parts, fmt.Sprintf("%s result%d@%s", what, r.Index, shortPos(r.Pos)))
 	}
 	return strings.Join(parts, " ")
 }
@@ -59,17 +86,27 @@ func init() {
 	Analyzer.FactTypes = append(Analyzer.FactTypes, (*SharedResults)(nil))
 }
 
-// sharedResults returns the shared results of a callee, from its fact.
-func (f *Func) sharedResults(callee Callee) []SharedResult {
+// sharedFact returns what a callee's fact says (for a function of this
+// package, also a literal, what its own computation found).
+func (f *Func) sharedFact(callee Callee) SharedResults {
+	if callee.Local != nil {
+		if callee.Local.failed {
+			return SharedResults{}
+		}
+		return callee.Local.shared
+	}
 	if callee.Func == nil || callee.Runtime != "" {
-		return nil
+		return SharedResults{}
 	}
 	fact := new(SharedResults)
 	if !f.s.pass.ImportObjectFact(callee.Func, fact) {
-		return nil
+		return SharedResults{}
 	}
-	return fact.Results
+	return *fact
 }
+
+// sharedResults returns what a callee's fact says of its results.
+func (f *Func) sharedResults(callee Callee) []SharedResult { return f.sharedFact(callee).Results }
 
 // sharedDeferred is the detector of the shareddeferred rule. A Deferred
 // that is not this caller's own and is awaited here is a problem: at the
@@ -77,33 +114,114 @@ func (f *Func) sharedResults(callee Callee) []SharedResult {
 // comes from a callee. One that is returned becomes a SharedResult for the
 // callers to judge.
 func (f *Func) sharedDeferred() {
-	sh := &sharing{f: f, memo: make(map[ssa.Value][]sharedOrigin)}
+	f.shared = SharedResults{}
+	sh := newSharing(f, false)
 	var results []SharedResult
+	var awaits []int
 	for _, b := range f.SSA.Blocks {
 		for _, instr := range b.Instrs {
 			switch instr := instr.(type) {
 			case *ssa.Return:
 				results = append(results, sh.returned(instr)...)
 			case *ssa.Call:
-				if callee := f.Callee(instr.Common()); callee.Runtime == "Await" && len(instr.Call.Args) == 2 {
+				callee := f.Callee(instr.Common())
+				if callee.Runtime == "Await" && len(instr.Call.Args) == 2 {
 					for _, o := range dedupOrigins(sh.origins(instr.Call.Args[1])) {
-						sh.awaited(instr, o)
+						sh.awaited(instr, Callee{}, 1, o)
 					}
+					awaits = append(awaits, f.paramsIn(instr.Call.Args[1], make(map[ssa.Value]bool))...)
+				}
+				args := callee.CallArgs(instr.Common())
+				for _, p := range f.sharedFact(callee).Awaits {
+					if p >= len(args) || args[p] == nil {
+						continue
+					}
+					os := sh.elemOrigins(args[p])
+					if cancelmodel.IsDeferredType(args[p].Type()) {
+						os = sh.origins(args[p])
+					}
+					for _, o := range dedupOrigins(os) {
+						sh.awaited(instr, callee, p, o)
+					}
+					awaits = append(awaits, f.paramsIn(args[p], make(map[ssa.Value]bool))...)
 				}
 			}
 		}
 	}
+	results = normalizeShared(results)
 	for _, r := range results {
-		f.SetResult(r.Index, Shared)
+		if !r.Storage {
+			f.SetResult(r.Index, Shared)
+		}
 	}
-	if f.decl == nil || len(results) == 0 {
+	slices.Sort(awaits)
+	f.shared = SharedResults{Results: results, Awaits: slices.Compact(awaits)}
+	if f.decl == nil || len(results) == 0 && len(awaits) == 0 {
 		return // function literals have no object to carry a fact
 	}
 	obj, _ := f.s.pass.TypesInfo.Defs[f.decl.Name].(*types.Func)
 	if obj == nil {
 		return
 	}
-	f.s.pass.ExportObjectFact(obj, &SharedResults{Results: normalizeShared(results)})
+	fact := f.shared
+	f.s.pass.ExportObjectFact(obj, &fact)
+}
+
+// paramsIn returns the parameters (receiver first) whose Deferred, or
+// slice of Deferreds, v is or passes a cancel on to: through phis,
+// conversions, local variables, sub-slices and append, the runtime's
+// wrappers that pass a cancel on, and Gather.
+func (f *Func) paramsIn(v ssa.Value, seen map[ssa.Value]bool) []int {
+	if v == nil || seen[v] {
+		return nil
+	}
+	seen[v] = true
+	switch x := v.(type) {
+	case *ssa.Parameter:
+		if i := slices.Index(f.SSA.Params, x); i >= 0 {
+			return []int{i}
+		}
+	case *ssa.Phi:
+		var out []int
+		for _, e := range x.Edges {
+			out = append(out, f.paramsIn(e, seen)...)
+		}
+		return out
+	case *ssa.ChangeType:
+		return f.paramsIn(x.X, seen)
+	case *ssa.Slice:
+		return f.paramsIn(x.X, seen)
+	case *ssa.UnOp:
+		if _, ok := x.X.(*ssa.Alloc); ok && x.Op == token.MUL {
+			var out []int
+			for _, val := range reachingStores(x) {
+				out = append(out, f.paramsIn(val, seen)...)
+			}
+			return out
+		}
+	case *ssa.Call:
+		if b, ok := x.Call.Value.(*ssa.Builtin); ok {
+			if b.Name() == "append" && len(x.Call.Args) > 0 {
+				return f.paramsIn(x.Call.Args[0], seen)
+			}
+			return nil
+		}
+		callee := f.Callee(x.Common())
+		if callee.Runtime == "" {
+			return nil
+		}
+		if _, shield := cancelmodel.Shield(callee.Func); shield {
+			return nil
+		}
+		args := callee.CallArgs(x.Common())
+		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(args) {
+			return f.paramsIn(args[k], seen)
+		}
+		if cancelmodel.FirstErrorSource(callee.Func) && len(args) > 0 {
+			return f.paramsIn(args[0], seen)
+		}
+	}
+	return nil
 }
 
 // sharing finds, in one function, the Deferreds that are not its own.
@@ -113,76 +231,134 @@ type sharing struct {
 	// loadsOnly: find loads from shared storage only, not stores into it
 	// nor callees' results (the scan for storage that is handed out).
 	loadsOnly bool
-	// reading: the loads of local variables whose storage is being
-	// computed (a variable assigned from itself, x = x.next, is a cycle).
-	reading map[*ssa.UnOp]bool
+	// busy: the values whose storage is being computed (a variable
+	// assigned from itself, x = x.next, a phi of itself, a value stored
+	// into what it holds, are cycles).
+	busy map[ssa.Value]bool
+}
+
+func newSharing(f *Func, loadsOnly bool) *sharing {
+	return &sharing{f: f, memo: make(map[ssa.Value][]sharedOrigin), loadsOnly: loadsOnly, busy: make(map[ssa.Value]bool)}
 }
 
 // A sharedOrigin says why a Deferred value is shared.
 type sharedOrigin struct {
-	reason string       // "loaded from map cache"
-	key    types.Object // the storage: a package variable or a field; nil otherwise
-	// viaParam: the storage is reached through parameter param.
-	viaParam bool
-	param    int
+	reason   string         // "loaded from map cache"
+	keys     []types.Object // the storage: the package variable and fields on the way to it
+	paramRef                // the parameter the storage is reached through, if any
 	// From a callee's result: the call and the callee's record.
 	site token.Pos
 	from *SharedResult
 }
 
-// returned records the shared Deferreds a return hands out, unless an
-// ignore directive on the return suppresses them for every caller.
+// returned records the shared Deferreds a return hands out, and the
+// shared storage it hands out, unless an ignore directive on the return
+// suppresses them for every caller.
 func (sh *sharing) returned(ret *ssa.Return) []SharedResult {
 	f := sh.f
 	var out []SharedResult
 	for i, v := range ret.Results {
+		pos := ret.Pos()
+		if e := f.returnedExpr(ret, i); e != nil {
+			pos = e.Pos()
+		}
+		here := func() (SharedResult, bool) {
+			if !pos.IsValid() || f.s.dirs.ignored(f.s.pass.Fset, SharedDeferred, pos) {
+				return SharedResult{}, false
+			}
+			return SharedResult{Index: i, Pos: f.s.pass.Fset.Position(pos).String(), Path: []Step{f.stepAt(token.NoPos)}}, true
+		}
 		if !cancelmodel.IsDeferredType(v.Type()) {
+			if !holdsDeferreds(v.Type()) {
+				continue
+			}
+			if p := sh.storage(v); p.shared {
+				if r, ok := here(); ok {
+					r.Storage, r.Name = true, p.label()
+					r.setRef(p.paramRef)
+					out = append(out, r)
+				}
+			}
 			continue
 		}
 		for _, o := range dedupOrigins(sh.origins(v)) {
 			if o.from != nil {
-				out = append(out, SharedResult{
-					Index:    i,
-					Pos:      o.from.Pos,
-					Reason:   o.from.Reason,
-					ViaParam: o.viaParam,
-					Param:    o.param,
-					Path:     prepend(f.stepAt(o.site), o.from.Path),
-				})
+				r := SharedResult{Index: i, Pos: o.from.Pos, Reason: o.from.Reason, Path: prepend(f.stepAt(o.site), o.from.Path)}
+				r.setRef(o.paramRef)
+				out = append(out, r)
 				continue
 			}
-			pos := ret.Pos()
-			if e := f.returnedExpr(ret, i); e != nil {
-				pos = e.Pos()
+			if r, ok := here(); ok {
+				r.Reason = o.reason
+				r.setRef(o.paramRef)
+				out = append(out, r)
 			}
-			if !pos.IsValid() || f.s.dirs.ignored(f.s.pass.Fset, SharedDeferred, pos) {
-				continue
-			}
-			out = append(out, SharedResult{
-				Index:    i,
-				Pos:      f.s.pass.Fset.Position(pos).String(),
-				Reason:   o.reason,
-				ViaParam: o.viaParam,
-				Param:    o.param,
-				Path:     []Step{f.stepAt(token.NoPos)},
-			})
 		}
 	}
 	return out
 }
 
-// awaited reports a shared Deferred awaited by this function.
-func (sh *sharing) awaited(await *ssa.Call, o sharedOrigin) {
+// holdsDeferreds reports whether a value of type t refers to storage
+// that may hold Deferreds: a pointer, map, slice or array of them, or of
+// structs with such fields, a few levels deep.
+func holdsDeferreds(t types.Type) bool {
+	var holds func(t types.Type, depth int) bool
+	holds = func(t types.Type, depth int) bool {
+		if depth > 4 {
+			return false
+		}
+		if cancelmodel.IsDeferredType(t) {
+			return true
+		}
+		switch u := types.Unalias(t).Underlying().(type) {
+		case *types.Pointer:
+			return holds(u.Elem(), depth+1)
+		case *types.Map:
+			return holds(u.Elem(), depth+1)
+		case *types.Slice:
+			return holds(u.Elem(), depth+1)
+		case *types.Array:
+			return holds(u.Elem(), depth+1)
+		case *types.Struct:
+			for i := range u.NumFields() {
+				if holds(u.Field(i).Type(), depth+1) {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	return holds(t, 0)
+}
+
+// awaited reports a shared Deferred awaited by this function: argument
+// arg of a call of Await, or of a call of a function (waiter) that awaits
+// its parameter arg (receiver first).
+func (sh *sharing) awaited(call *ssa.Call, waiter Callee, arg int, o sharedOrigin) {
 	f := sh.f
 	if o.from == nil {
-		arg := f.callArgSyntax(await, 1)
-		if arg == nil {
-			return
+		by := "cancellable code"
+		var e ast.Expr
+		if waiter.Resolved() {
+			by = "cancellable code, in " + waiter.Name
+			e = f.waiterArgSyntax(call, waiter, arg)
+		} else {
+			e = f.callArgSyntax(call, arg)
 		}
-		f.Report(SharedDeferred, arg.Pos(),
-			"shared Deferred awaited by cancellable code: "+o.reason+
+		pos := call.Pos()
+		var fixes []analysis.SuggestedFix
+		if e != nil {
+			pos = e.Pos()
+			if cancelmodel.IsDeferredType(f.s.pass.TypesInfo.TypeOf(e)) {
+				fixes = f.s.wrapCallFix(e, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")
+			}
+		} else if ce := f.callSyntax(call); ce != nil {
+			pos = ce.Pos()
+		}
+		f.Report(SharedDeferred, pos,
+			"shared Deferred awaited by "+by+": "+o.reason+
 				"; cancelling this request fails it for every waiter; wrap it in deferred.StopCancellation",
-			f.s.wrapCallFix(arg, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")...)
+			fixes...)
 		return
 	}
 	l := latent{
@@ -208,6 +384,30 @@ func (sh *sharing) awaited(await *ssa.Call, o sharedOrigin) {
 		return
 	}
 	f.latent = append(f.latent, l)
+}
+
+// waiterArgSyntax returns the syntax of the argument that a call passes
+// to parameter i (receiver first) of the callee, or nil.
+func (f *Func) waiterArgSyntax(call *ssa.Call, callee Callee, i int) ast.Expr {
+	ce := f.callSyntax(call)
+	if ce == nil || ce.Ellipsis.IsValid() {
+		return nil
+	}
+	args := callee.CallArgs(call.Common())
+	switch {
+	case len(ce.Args) == len(args):
+	case len(ce.Args) == len(args)-1 && callee.Recv:
+		if i == 0 {
+			return nil // the receiver, before the dot
+		}
+		i--
+	default:
+		return nil
+	}
+	if i < len(ce.Args) {
+		return ce.Args[i]
+	}
+	return nil
 }
 
 func returnedReason(why string) string {
@@ -251,6 +451,14 @@ func (sh *sharing) compute(v ssa.Value) []sharedOrigin {
 		return os
 	case *ssa.ChangeType:
 		return sh.origins(v.X)
+	case *ssa.MakeInterface:
+		return sh.origins(v.X)
+	case *ssa.ChangeInterface:
+		return sh.origins(v.X)
+	case *ssa.TypeAssert:
+		if !v.CommaOk {
+			return sh.origins(v.X) // the Deferred an interface holds
+		}
 	case *ssa.Lookup:
 		if !v.CommaOk {
 			return sh.loadedFromMap(v.X)
@@ -263,14 +471,14 @@ func (sh *sharing) compute(v ssa.Value) []sharedOrigin {
 			}
 		case *ssa.TypeAssert:
 			if v.Index == 0 {
-				return sh.loadedFromSyncMap(t.X)
+				return sh.origins(t.X)
 			}
 		case *ssa.Call:
 			return sh.callOrigins(t, v.Index)
-		}
-	case *ssa.TypeAssert:
-		if !v.CommaOk {
-			return sh.loadedFromSyncMap(v.X)
+		case *ssa.Next:
+			if r, ok := t.Iter.(*ssa.Range); ok && v.Index == 2 && !t.IsString {
+				return sh.loadedFromMap(r.X) // for _, d := range m
+			}
 		}
 	case *ssa.UnOp:
 		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == token.MUL {
@@ -305,41 +513,37 @@ func (sh *sharing) loadedFromMap(m ssa.Value) []sharedOrigin {
 	if !p.shared {
 		return nil
 	}
-	return []sharedOrigin{p.origin("loaded from map " + p.name)}
+	return []sharedOrigin{p.origin("loaded from map " + p.label())}
 }
 
-// loadedFromSyncMap returns why x, the value of a sync.Map's Load or
-// LoadOrStore, is shared: the map is.
-func (sh *sharing) loadedFromSyncMap(x ssa.Value) []sharedOrigin {
-	e, ok := x.(*ssa.Extract)
-	if !ok || e.Index != 0 {
-		return nil
+// syncMapLoad reports whether a callee hands out, as its first result, a
+// value kept in the sync.Map it is called on.
+func syncMapLoad(callee Callee) bool {
+	switch cancelmodel.FuncName(callee.Func) {
+	case "sync.Map.Load", "sync.Map.LoadOrStore", "sync.Map.LoadAndDelete", "sync.Map.Swap":
+		return true
 	}
-	call, ok := e.Tuple.(*ssa.Call)
-	if !ok || len(call.Call.Args) == 0 {
-		return nil
-	}
-	switch cancelmodel.FuncName(sh.f.Callee(call.Common()).Func) {
-	case "sync.Map.Load", "sync.Map.LoadOrStore":
-	default:
-		return nil
-	}
-	p := sh.storage(call.Call.Args[0])
-	if !p.shared {
-		return nil
-	}
-	return []sharedOrigin{p.origin("loaded from sync.Map " + p.name)}
+	return false
 }
 
 // callOrigins returns why result i of a call is shared: the wrappers that
 // pass a cancel through to their argument (Then, Chain, the Add* methods,
 // which return their receiver) are as shared as the argument, Gather as
-// its inputs; a shield
-// (StopCancellation, DelayCancellation, Observe) is the caller's own; a
-// callee's fact says the rest.
+// its inputs; a shield (StopCancellation, DelayCancellation, Observe) is
+// the caller's own; a callee's fact says the rest, and what a forwarding
+// callee (WithLock, a wrapper of the program's own) returns is what the
+// function it is passed returns.
 func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 	c := call.Common()
 	callee := sh.f.Callee(c)
+	if syncMapLoad(callee) && i == 0 && len(c.Args) > 0 {
+		p := sh.storage(c.Args[0])
+		if !p.shared {
+			return nil
+		}
+		return []sharedOrigin{p.origin("loaded from sync.Map " + p.label())}
+	}
+	var out []sharedOrigin
 	if callee.Runtime != "" {
 		if _, shield := cancelmodel.Shield(callee.Func); shield {
 			return nil
@@ -347,67 +551,221 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		args := callee.CallArgs(c)
 		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(args) && args[k] != nil &&
 			cancelmodel.IsDeferredType(args[k].Type()) {
-			return sh.origins(args[k])
+			out = append(out, sh.origins(args[k])...)
 		}
 		if cancelmodel.FirstErrorSource(callee.Func) && len(c.Args) > 0 {
 			// Gather passes a cancel on to every input.
-			elems, _ := sliceElems(c.Args[0])
-			var out []sharedOrigin
-			for _, e := range elems {
-				out = append(out, sh.origins(e)...)
-			}
-			return out
+			out = append(out, sh.elemOrigins(c.Args[0])...)
 		}
-		return nil
 	}
 	if sh.loadsOnly || !call.Pos().IsValid() {
-		return nil
+		return out
 	}
-	var out []sharedOrigin
 	for _, r := range sh.f.sharedResults(callee) {
-		if r.Index != i {
+		if r.Index != i || r.Storage {
 			continue
 		}
-		o := sharedOrigin{site: call.Pos(), from: &r}
-		if r.ViaParam {
-			// Shared if the argument is: a value this call made is not.
-			args := callee.CallArgs(c)
-			if r.Param < 0 || r.Param >= len(args) {
-				continue
-			}
-			p := sh.storage(args[r.Param])
-			if !p.shared {
-				continue
-			}
-			o.viaParam, o.param = p.viaParam, p.param
+		if ref, ok := sh.argRef(r, callee, callee.CallArgs(c)); ok {
+			out = append(out, sharedOrigin{site: call.Pos(), from: &r, paramRef: ref})
 		}
-		out = append(out, o)
+	}
+	for _, fw := range sh.f.calleeForwards(callee, i) {
+		args := callee.forwardArgs(c)
+		if fw.Param >= len(args) {
+			continue
+		}
+		for _, fr := range sh.f.funcValueResults(args[fw.Param], fw.Of, make(map[funcResult]bool)) {
+			out = append(out, sh.funcResultOrigins(fr, call.Pos())...)
+		}
 	}
 	return out
 }
 
+// argRef returns whether a callee's shared result r is shared for this
+// call, and through which of this function's parameters, given the
+// arguments of the call (receiver first; nil when not known): a result
+// shared through a parameter is shared when the argument is; one shared
+// through a parameter of the function that encloses a literal is judged
+// by that function's parameter, when this is that function.
+func (sh *sharing) argRef(r SharedResult, callee Callee, args []ssa.Value) (paramRef, bool) {
+	switch ref := r.ref(); {
+	case !ref.viaParam:
+		return paramRef{}, true
+	case ref.outer:
+		if callee.Local == nil || callee.Local.SSA.Parent() != sh.f.SSA {
+			return paramRef{}, true // not where the literal was made: shared
+		}
+		args = nil
+		for _, p := range sh.f.SSA.Params {
+			args = append(args, p)
+		}
+	}
+	if r.Param < 0 || r.Param >= len(args) || args[r.Param] == nil {
+		return paramRef{}, false
+	}
+	p := sh.storage(args[r.Param])
+	return p.paramRef, p.shared
+}
+
+// funcResultOrigins returns why result fr.of of the function value fr.fn
+// is shared, when a forwarding callee called at site calls it: from the
+// function's shared results. A result shared through a parameter is
+// judged by the arguments the forwarding callee gives, which are not
+// known, except for the receiver bound in a method value.
+func (sh *sharing) funcResultOrigins(fr funcResult, site token.Pos) []sharedOrigin {
+	g := sh.f.FuncValue(fr.fn)
+	var out []sharedOrigin
+	for _, r := range sh.f.sharedResults(g) {
+		if r.Index != fr.of || r.Storage {
+			continue
+		}
+		var args []ssa.Value
+		if mc, ok := fr.fn.(*ssa.MakeClosure); ok && g.Recv && len(mc.Bindings) == 1 {
+			args = mc.Bindings // a method value: its receiver is bound
+		}
+		if ref, ok := sh.argRef(r, g, args); ok {
+			out = append(out, sharedOrigin{site: site, from: &r, paramRef: ref})
+		}
+	}
+	return out
+}
+
+// elemOrigins returns why the Deferreds in a slice are shared: the values
+// put into it in this function (in a literal, by append, at an index), or
+// the shared storage the slice was loaded from. A slice that is a
+// parameter is the caller's: nothing is said of its elements (a helper
+// that gathers what it is given is not judged on a guess).
+func (sh *sharing) elemOrigins(s ssa.Value) []sharedOrigin {
+	var out []sharedOrigin
+	seen := make(map[ssa.Value]bool)
+	var visit func(v ssa.Value)
+	visit = func(v ssa.Value) {
+		if v == nil || seen[v] {
+			return
+		}
+		seen[v] = true
+		for _, val := range indexStores(v) {
+			out = append(out, sh.origins(val)...)
+		}
+		switch x := v.(type) {
+		case *ssa.Const, *ssa.Alloc, *ssa.MakeSlice:
+			return // made here: only what is stored into it
+		case *ssa.Phi:
+			for _, e := range x.Edges {
+				visit(e)
+			}
+			return
+		case *ssa.ChangeType:
+			visit(x.X)
+			return
+		case *ssa.Slice:
+			visit(x.X)
+			return
+		case *ssa.UnOp:
+			if _, ok := x.X.(*ssa.Alloc); ok && x.Op == token.MUL {
+				for _, val := range reachingStores(x) {
+					visit(val)
+				}
+				return
+			}
+		case *ssa.Call:
+			if b, ok := x.Call.Value.(*ssa.Builtin); ok && b.Name() == "append" {
+				for _, a := range x.Call.Args {
+					visit(a)
+				}
+			}
+			return // what a callee hands back is not followed
+		case *ssa.Parameter:
+			if !sh.isReceiver(x) {
+				return
+			}
+		}
+		if p := sh.storage(v); p.shared {
+			e := p.elem()
+			out = append(out, e.origin(e.loadReason()))
+		}
+	}
+	visit(s)
+	return out
+}
+
+// indexStores returns the values stored through an index of v (v[i] = x).
+func indexStores(v ssa.Value) []ssa.Value {
+	refs := v.Referrers()
+	if refs == nil {
+		return nil
+	}
+	var out []ssa.Value
+	for _, r := range *refs {
+		ia, ok := r.(*ssa.IndexAddr)
+		if !ok || ia.X != v {
+			continue
+		}
+		for _, r2 := range *ia.Referrers() {
+			if st, ok := r2.(*ssa.Store); ok && st.Addr == ia {
+				out = append(out, st.Val)
+			}
+		}
+	}
+	return out
+}
+
+// isReceiver reports whether p is the receiver of the function's method.
+func (sh *sharing) isReceiver(p *ssa.Parameter) bool {
+	return sh.f.SSA.Signature.Recv() != nil && len(sh.f.SSA.Params) > 0 && sh.f.SSA.Params[0] == p
+}
+
 // A place is where a value is kept, as far as sharing goes.
 type place struct {
-	shared bool         // other calls can reach it
-	name   string       // as messages show it: "cache", "s.inflight"
-	key    types.Object // the package variable or field; nil for others
-	// viaParam: it is reached through parameter param (receiver first).
+	shared bool           // other calls can reach it
+	name   string         // as messages show it: "cache", "s.inflight"
+	key    types.Object   // the package variable or field; nil for others
+	keys   []types.Object // the package variable and fields on the way to it
+	// stored: a value made in this call, stored in shared storage,
+	// which this names ("map g.calls"); name is then the path from it.
+	stored   string
+	paramRef // the parameter it is reached through, if any
+}
+
+// A paramRef says that storage is reached through a parameter: it is
+// shared only when what the caller passes there is.
+type paramRef struct {
 	viaParam bool
-	param    int
+	param    int  // receiver first
+	outer    bool // a parameter of the enclosing function (captured by a literal)
+}
+
+// ref is the paramRef of a shared result.
+func (r SharedResult) ref() paramRef { return paramRef{r.ViaParam, r.Param, r.outer} }
+
+// setRef records a paramRef in a shared result.
+func (r *SharedResult) setRef(p paramRef) {
+	r.ViaParam, r.Param, r.outer = p.viaParam, p.param, p.outer
 }
 
 func (p place) origin(reason string) sharedOrigin {
-	return sharedOrigin{reason: reason, key: p.key, viaParam: p.viaParam, param: p.param}
+	return sharedOrigin{reason: reason, keys: p.keys, paramRef: p.paramRef}
+}
+
+// label names the place in messages.
+func (p place) label() string {
+	switch {
+	case p.stored == "":
+		return p.name
+	case p.name == "":
+		return "a value stored in " + p.stored
+	}
+	return strings.TrimPrefix(p.name, ".") + " of a value stored in " + p.stored
 }
 
 func (p place) loadReason() string {
 	if v, ok := p.key.(*types.Var); ok {
 		if v.IsField() {
-			return "loaded from field " + p.name
+			return "loaded from field " + p.label()
 		}
-		return "package variable " + p.name
+		return "package variable " + p.label()
 	}
-	return "loaded from " + p.name
+	return "loaded from " + p.label()
 }
 
 // field is the place of field i of a struct (or pointer to struct) of
@@ -423,6 +781,7 @@ func (p place) field(t types.Type, i int) place {
 	fv := s.Field(i).Origin()
 	p.name += "." + fv.Name()
 	p.key = fv
+	p.keys = append(slices.Clip(p.keys), fv)
 	return p
 }
 
@@ -438,8 +797,10 @@ func (p place) elem() place {
 // storage returns the place of what a reference value (a map, a pointer, a
 // slice, a struct holding them) refers to. It is shared when it is reached
 // through a package variable, a parameter (the receiver, or a value the
-// caller may hand to other calls too), or a variable captured by a closure
-// that may run more than once; not when it was made in this call.
+// caller may hand to other calls too), a variable captured by a closure
+// that may run more than once, or a callee's result that its fact says
+// refers to shared storage; not when it was made in this call, unless it
+// is stored into shared storage that the package hands Deferreds out of.
 func (sh *sharing) storage(v ssa.Value) place {
 	switch x := v.(type) {
 	case *ssa.UnOp:
@@ -458,17 +819,111 @@ func (sh *sharing) storage(v ssa.Value) place {
 	case *ssa.Lookup:
 		return sh.storage(x.X).elem()
 	case *ssa.Extract:
-		if l, ok := x.Tuple.(*ssa.Lookup); ok && x.Index == 0 {
-			return sh.storage(l.X).elem()
+		switch t := x.Tuple.(type) {
+		case *ssa.Lookup:
+			if x.Index == 0 {
+				return sh.storage(t.X).elem()
+			}
+		case *ssa.TypeAssert:
+			if x.Index == 0 {
+				return sh.storage(t.X)
+			}
+		case *ssa.Call:
+			return sh.callStorage(t, x.Index)
+		case *ssa.Next:
+			if r, ok := t.Iter.(*ssa.Range); ok && x.Index == 2 && !t.IsString {
+				return sh.storage(r.X).elem()
+			}
 		}
+	case *ssa.Call:
+		return sh.callStorage(x, 0)
 	case *ssa.Parameter:
 		if i := slices.Index(sh.f.SSA.Params, x); i >= 0 {
-			return place{shared: true, name: x.Name(), viaParam: true, param: i}
+			return place{shared: true, name: x.Name(), paramRef: paramRef{viaParam: true, param: i}}
 		}
 	case *ssa.ChangeType:
 		return sh.storage(x.X)
 	case *ssa.Slice:
 		return sh.storage(x.X)
+	case *ssa.MakeInterface:
+		return sh.storage(x.X)
+	case *ssa.ChangeInterface:
+		return sh.storage(x.X)
+	case *ssa.TypeAssert:
+		if !x.CommaOk {
+			return sh.storage(x.X)
+		}
+	case *ssa.Phi:
+		if sh.busy[x] {
+			return place{}
+		}
+		sh.busy[x] = true
+		defer delete(sh.busy, x)
+		for _, e := range x.Edges {
+			if p := sh.storage(e); p.shared {
+				return p
+			}
+		}
+	case *ssa.Alloc, *ssa.MakeMap, *ssa.MakeSlice:
+		return sh.storedPlace(x)
+	}
+	return place{}
+}
+
+// callStorage returns the place that result i of a call refers to: an
+// element of the sync.Map it loads from, or the shared storage that the
+// callee's fact says it returns (judged by the caller's argument when it
+// is reached through a parameter).
+func (sh *sharing) callStorage(call *ssa.Call, i int) place {
+	c := call.Common()
+	callee := sh.f.Callee(c)
+	if syncMapLoad(callee) && i == 0 && len(c.Args) > 0 {
+		return sh.storage(c.Args[0]).elem()
+	}
+	if sh.loadsOnly {
+		return place{}
+	}
+	for _, r := range sh.f.sharedResults(callee) {
+		if r.Index != i || !r.Storage {
+			continue
+		}
+		if ref, ok := sh.argRef(r, callee, callee.CallArgs(c)); ok {
+			return place{shared: true, name: r.Name, paramRef: ref}
+		}
+	}
+	return place{}
+}
+
+// storedPlace returns the place of a value made in this call (a struct, a
+// map, a slice): shared when it is stored into shared storage from which
+// the package hands Deferreds out, so that other calls load it there.
+func (sh *sharing) storedPlace(v ssa.Value) place {
+	if sh.loadsOnly || sh.busy[v] || v.Referrers() == nil {
+		return place{}
+	}
+	sh.busy[v] = true
+	defer delete(sh.busy, v)
+	for _, r := range *v.Referrers() {
+		var p place
+		what := ""
+		switch r := r.(type) {
+		case *ssa.MapUpdate:
+			if r.Value != v {
+				continue
+			}
+			p = sh.storage(r.Map)
+			what = "map "
+		case *ssa.Store:
+			if r.Val != v {
+				continue
+			}
+			p = sh.addrStorage(r.Addr)
+		default:
+			continue
+		}
+		if p.shared && len(p.keys) > 0 && sh.f.s.storageHandedOut(p.keys) {
+			return place{shared: true, stored: what + p.label(), keys: p.keys, paramRef: p.paramRef}
+		}
 	}
 	return place{}
 }
@@ -478,14 +933,11 @@ func (sh *sharing) storage(v ssa.Value) place {
 // parameter captured by a function literal is such a variable (SSA keeps
 // it in memory), and it still refers to the caller's value.
 func (sh *sharing) variableStorage(load *ssa.UnOp) place {
-	if sh.reading[load] {
+	if sh.busy[load] {
 		return place{} // x = x.next: what the cycle adds is found elsewhere
 	}
-	if sh.reading == nil {
-		sh.reading = make(map[*ssa.UnOp]bool)
-	}
-	sh.reading[load] = true
-	defer delete(sh.reading, load)
+	sh.busy[load] = true
+	defer delete(sh.busy, load)
 	for _, val := range reachingStores(load) {
 		if p := sh.storage(val); p.shared {
 			return p
@@ -498,7 +950,7 @@ func (sh *sharing) variableStorage(load *ssa.UnOp) place {
 func (sh *sharing) addrStorage(addr ssa.Value) place {
 	switch x := addr.(type) {
 	case *ssa.Global:
-		return place{shared: true, name: x.Name(), key: x.Object()}
+		return place{shared: true, name: x.Name(), key: x.Object(), keys: []types.Object{x.Object()}}
 	case *ssa.FieldAddr:
 		return sh.storage(x.X).field(x.X.Type(), x.Field)
 	case *ssa.IndexAddr:
@@ -531,7 +983,7 @@ func (sh *sharing) freeVarStorage(fv *ssa.FreeVar) place {
 			}
 			// The closure runs within one call of the enclosing function:
 			// the variable is shared if what it holds there is.
-			outer := &sharing{f: parent, memo: make(map[ssa.Value][]sharedOrigin), loadsOnly: true}
+			outer := newSharing(parent, true)
 			held := []ssa.Value{mc.Bindings[idx]}
 			if alloc, ok := mc.Bindings[idx].(*ssa.Alloc); ok {
 				held = allocStores(alloc) // a captured variable
@@ -539,7 +991,10 @@ func (sh *sharing) freeVarStorage(fv *ssa.FreeVar) place {
 			for _, v := range held {
 				if p := outer.storage(v); p.shared {
 					p.name = fv.Name()
-					p.viaParam = false // a parameter of the enclosing function, not of this one
+					// A parameter of the enclosing function, not of
+					// this one; two levels up, it is taken as shared.
+					p.outer = p.viaParam && !p.outer
+					p.viaParam = p.outer
 					return p
 				}
 			}
@@ -594,8 +1049,8 @@ func (sh *sharing) storedShared(v ssa.Value) (sharedOrigin, bool) {
 		default:
 			continue
 		}
-		if p.shared && p.key != nil && sh.f.s.storageHandedOut(p.key) {
-			return p.origin(what + p.name), true
+		if p.shared && len(p.keys) > 0 && sh.f.s.storageHandedOut(p.keys) {
+			return p.origin(what + p.label()), true
 		}
 	}
 	return sharedOrigin{}, false
@@ -636,14 +1091,15 @@ func (s *state) allFuncs() []*ssa.Function {
 	return out
 }
 
-// storageHandedOut reports whether some function of the package loads a Deferred
-// from the storage key and returns or awaits it.
-func (s *state) storageHandedOut(key types.Object) bool {
+// storageHandedOut reports whether some function of the package loads a
+// Deferred from the storage that keys lead to, or from inside it, and
+// returns or awaits it.
+func (s *state) storageHandedOut(keys []types.Object) bool {
 	for _, g := range s.funcs {
 		if g.failed {
 			continue
 		}
-		sh := &sharing{f: g, memo: make(map[ssa.Value][]sharedOrigin), loadsOnly: true}
+		sh := newSharing(g, true)
 		for _, b := range g.SSA.Blocks {
 			for _, instr := range b.Instrs {
 				var vals []ssa.Value
@@ -660,7 +1116,7 @@ func (s *state) storageHandedOut(key types.Object) bool {
 						continue
 					}
 					for _, o := range sh.origins(v) {
-						if o.key == key {
+						if len(o.keys) >= len(keys) && slices.Equal(o.keys[:len(keys)], keys) {
 							return true
 						}
 					}
@@ -701,14 +1157,30 @@ func dedupOrigins(os []sharedOrigin) []sharedOrigin {
 	return out
 }
 
-// normalizeShared sorts shared results, keeps one per result and
+// normalizeShared sorts shared results, keeps one per result, kind and
 // position, and at most MaxLatent.
 func normalizeShared(rs []SharedResult) []SharedResult {
+	if len(rs) == 0 {
+		return nil
+	}
 	slices.SortStableFunc(rs, func(a, b SharedResult) int {
-		return cmp.Or(cmp.Compare(a.Index, b.Index), comparePos(a.Pos, b.Pos), cmp.Compare(len(a.Path), len(b.Path)))
+		return cmp.Or(cmp.Compare(a.Index, b.Index), comparePos(a.Pos, b.Pos), compareBool(a.Storage, b.Storage),
+			cmp.Compare(len(a.Path), len(b.Path)))
 	})
-	rs = slices.CompactFunc(rs, func(a, b SharedResult) bool { return a.Index == b.Index && a.Pos == b.Pos })
+	rs = slices.CompactFunc(rs, func(a, b SharedResult) bool {
+		return a.Index == b.Index && a.Pos == b.Pos && a.Storage == b.Storage
+	})
 	return slices.Clip(rs[:min(len(rs), MaxLatent)])
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }
 
 // --- Positions and fixes in this package's syntax. ---

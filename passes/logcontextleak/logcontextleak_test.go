@@ -37,3 +37,10 @@ func TestAll(t *testing.T) {
 	fixture.SetFlag(t, logcontextleak.Analyzer, "all", "true")
 	analysistest.Run(t, fixture.GOPATH(t), logcontextleak.Analyzer, "logcontextleak/noentry")
 }
+
+// Paths: work dropped on a path (a cache hit, an early error), work kept
+// in wait lists (waited for only when the list is), helpers that wait for
+// what they are given, work handed back through WithLock-style wrappers.
+func TestPaths(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), logcontextleak.Analyzer, "logcontextleak/paths")
+}

@@ -43,3 +43,10 @@ func TestAll(t *testing.T) {
 	fixture.SetFlag(t, shareddeferred.Analyzer, "all", "true")
 	analysistest.Run(t, fixture.GOPATH(t), shareddeferred.Analyzer, "shareddeferred/noentry")
 }
+
+// The heap, field by field: fields of map values, slice elements, sync.Map
+// values, package variables, fields cached on long-lived values, local
+// slices gathered, a cached Observe(), WithLock-style wrappers.
+func TestHeap(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), shareddeferred.Analyzer, "shareddeferred/heap")
+}

@@ -4,7 +4,7 @@ package factsdep
 import "github.com/cancelcheck/cancelcheck/deferred"
 
 // Load suspends and returns what Await returns.
-func Load(t *deferred.Task, d *deferred.Deferred[string]) (string, error) { // want Load:"suspends result1=cancel"
+func Load(t *deferred.Task, d *deferred.Deferred[string]) (string, error) { // want Load:"suspends result1=cancel" Load:"waits for params \\[1\\] on every path" Load:"cancels params \\[1\\]"
 	return deferred.Await(t, d)
 }
 

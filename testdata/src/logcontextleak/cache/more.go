@@ -31,8 +31,8 @@ func OnWorker(t *deferred.Task) (int, error) {
 	return 200, nil
 }
 
-// Good: work started in a loop and collected in a slice is not followed
-// (nothing is reported on a guess).
+// Good: work started in a loop and collected in a slice, then gathered:
+// Gather passes a cancel on to every input, and the request waits.
 
 //cancelcheck:cancellable
 func OnMany(t *deferred.Task) (int, error) {

@@ -3,6 +3,7 @@ package app
 
 import (
 	"shareddeferred/lib"
+	"sync"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
 )
@@ -38,4 +39,38 @@ func roomLoader(id string) *deferred.Deferred[string] {
 //cancelcheck:cancellable
 func OnHelper(t *deferred.Task) (string, error) {
 	return deferred.Await(t, roomLoader("!r:matrix.org")) // want `in lib.WaitForRoom at shareddeferred/lib/lib.go:17: shared Deferred handed to cancellable code: loaded from map rooms; .*\(call path: OnHelper → roomLoader → lib.WaitForRoom\)`
+}
+
+// The library's wrapper returns what the literal returns: a Deferred
+// loaded from this package's cache (Bad), or a shielded one (Good).
+
+var (
+	mu      sync.Mutex
+	flights = map[string]*deferred.Deferred[string]{}
+)
+
+//cancelcheck:cancellable
+func OnGuarded(t *deferred.Task) (string, error) {
+	return deferred.Await(t, lib.Guarded(&mu, func() *deferred.Deferred[string] {
+		return flights["k"] // want `shared Deferred handed to cancellable code: loaded from map flights; .*\(call path: OnGuarded → OnGuarded\.func1\)`
+	}))
+}
+
+//cancelcheck:cancellable
+func OnGuardedSafe(t *deferred.Task) (string, error) {
+	d := lib.Guarded(&mu, func() *deferred.Deferred[string] {
+		return deferred.StopCancellation(flights["k"])
+	})
+	return deferred.Await(t, d)
+}
+
+// The library's Wait awaits what it is given: this package's cache hands
+// it a shared Deferred (Bad), or a shielded one (Good).
+
+//cancelcheck:cancellable
+func OnWait(t *deferred.Task) (string, error) {
+	if _, err := lib.Wait(t, deferred.StopCancellation(flights["k"])); err != nil {
+		return "", err
+	}
+	return lib.Wait(t, flights["k"]) // want `shared Deferred awaited by cancellable code, in lib\.Wait: loaded from map flights; .*\(call path: OnWait\)`
 }
