@@ -167,7 +167,44 @@ func (s *state) scope() (runtime, context bool) {
 			usesContext = imported && fact.Context || cancelmodel.Modelled(imp.Path()) && stdUsesContext(imp)
 		}
 	}
-	return runtime, context && usesContext
+	return runtime, context && (usesContext || s.callsGivenFuncs())
+}
+
+// callsGivenFuncs reports whether the package declares a function or
+// method with a parameter of function type that returns an error: a
+// helper (retry, best effort) that may swallow the context errors of the
+// functions it is given, without importing package context itself.
+func (s *state) callsGivenFuncs() bool {
+	scope := s.pass.Pkg.Scope()
+	check := func(sig *types.Signature) bool {
+		for i := 0; i < sig.Params().Len(); i++ {
+			if ps, ok := sig.Params().At(i).Type().Underlying().(*types.Signature); ok {
+				for j := 0; j < ps.Results().Len(); j++ {
+					if cancelmodel.IsError(ps.Results().At(j).Type()) {
+						return true
+					}
+				}
+			}
+		}
+		return false
+	}
+	for _, name := range scope.Names() {
+		switch obj := scope.Lookup(name).(type) {
+		case *types.Func:
+			if check(obj.Type().(*types.Signature)) {
+				return true
+			}
+		case *types.TypeName:
+			if n, ok := obj.Type().(*types.Named); ok {
+				for i := 0; i < n.NumMethods(); i++ {
+					if check(n.Method(i).Type().(*types.Signature)) {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // stdUsesContext reports whether a package of the standard library is

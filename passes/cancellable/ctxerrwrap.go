@@ -15,7 +15,7 @@ func detectCtxErrWrap(f *Func) {
 	}
 	seen := make(map[token.Pos]bool)
 	for _, t := range f.flows() {
-		if t.src.flags&Ctx == 0 {
+		if t.src.flags&Ctx == 0 || t.src.hypothetical {
 			continue
 		}
 		for _, c := range t.cuts {

@@ -703,6 +703,10 @@ func (f *Func) reportRetry(t *taint, call *ssa.Call, h *ssa.If) {
 	}
 	msg := fmt.Sprintf("the loop calls %s again after it failed, and nothing in it ends the loop once the context is done; return when ctx.Err() != nil", t.src.from)
 	why := "after a cancellation every round fails at once, or sleeps its backoff, for a caller that has gone" + f.fromWhere(t.src.value)
+	if t.src.hypothetical {
+		f.reportParam(t.src, Ctx, CtxSwallow, pos, Because(msg, why))
+		return
+	}
 	f.Report(CtxSwallow, pos, Because(msg, why))
 }
 

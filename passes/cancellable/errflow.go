@@ -25,6 +25,10 @@ type source struct {
 	errback bool
 	via     *Func // for an errback: the function that adds it
 	site    token.Pos
+	// hypothetical: the error of a call of the function parameter param
+	// (see paramcalls.go), a source only if the caller's function is one.
+	hypothetical bool
+	param        int
 }
 
 // sources lists the function's sources in instruction order, and the
@@ -39,6 +43,9 @@ func (f *Func) sources() []*source {
 			}
 			c := call.Common()
 			callee := f.Callee(c)
+			if f.param(c.Value) >= 0 && !c.IsInvoke() {
+				continue // a hypothetical source: paramSources
+			}
 			if i, ok := cancelmodel.AwaitErrorResult(callee.Func); ok && len(c.Args) == 2 {
 				out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: "Await",
 					flags: Cancel | f.DeferredFlags(c.Args[1])&(FirstError|Wrapped)})
@@ -82,7 +89,7 @@ func (f *Func) sources() []*source {
 			}
 		}
 	}
-	return out
+	return append(out, f.paramSources()...)
 }
 
 // calleeName names what a call calls, for messages: the callee's name, or

@@ -50,6 +50,11 @@ type Summary struct {
 	// where it comes from (at most one per result).
 	Origins []Origin
 
+	// ParamProblems are the problems the function has when a function it
+	// is given fails with a cancellation (a retry helper that calls it
+	// again after any failure).
+	ParamProblems []ParamProblem
+
 	// Forwards lists the results that are what a function passed as a
 	// parameter returns: a WithLock-style wrapper (see Forward).
 	Forwards []Forward
@@ -231,6 +236,10 @@ func (s *Summary) String() string {
 			fmt.Fprintf(&b, "passes%d->%d", p.Param, p.Result)
 		}
 	}
+	for _, p := range s.ParamProblems {
+		sep()
+		fmt.Fprintf(&b, "param%d:%s@%s", p.Param, p.Rule, shortPos(p.Pos))
+	}
 	for _, fw := range s.Forwards {
 		sep()
 		fmt.Fprintf(&b, "result%d=param%d.result%d", fw.Result, fw.Param, fw.Of)
@@ -245,7 +254,7 @@ func (s *Summary) String() string {
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
 	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
-		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.Forwards) == 0 &&
+		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.Forwards) == 0 && len(s.ParamProblems) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -279,6 +288,7 @@ func (s *Summary) normalize() {
 		return cmp.Or(cmp.Compare(a.Result, b.Result), cmp.Compare(a.Param, b.Param), cmp.Compare(a.Of, b.Of))
 	})
 	s.Forwards = slices.Compact(s.Forwards)
+	s.ParamProblems = normalize(s.ParamProblems, func(p *ParamProblem) *Problem { return &p.Problem })
 	s.Latent = normalizeProblems(s.Latent)
 }
 

@@ -30,8 +30,8 @@ func detectFirstError(f *Func) {
 		f.reportSource(t.src, FirstErrorRule, pos, reason, fixes...)
 	}
 	for _, t := range f.flows() {
-		if t.src.flags&Cancel == 0 {
-			continue // a context error: ctxerrcompare's and ctxerrwrap's
+		if t.src.flags&Cancel == 0 || t.src.hypothetical {
+			continue // a context error (ctxerrcompare's and ctxerrwrap's), or a parameter's
 		}
 		for _, b := range t.src.fn.Blocks {
 			for _, instr := range b.Instrs {

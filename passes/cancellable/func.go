@@ -32,6 +32,9 @@ type Func struct {
 	carriers map[ssa.Value]bool
 	// calls memoises Callee during one computation.
 	calls map[*ssa.CallCommon]Callee
+	// paramProblems are Summary.ParamProblems with what only this pass
+	// knows.
+	paramProblems []paramLatent
 	// shared is what the shareddeferred rule's fact says of the
 	// function, kept here for callers in this package: a function
 	// literal has no object to carry the fact.
@@ -107,6 +110,7 @@ func (f *Func) reset() {
 	f.taints = nil
 	f.carriers = nil
 	f.calls = nil
+	f.paramProblems = nil
 }
 
 // finish normalises the summary: sorted, deduplicated, capped. The
@@ -333,6 +337,7 @@ func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
 			f.runs(args[p], site)
 		}
 	}
+	f.inheritParamProblems(callee, args, site)
 }
 
 // Signature returns the callee's declared signature (its generic origin's),

@@ -106,7 +106,8 @@ func TestExtractDoc(t *testing.T) {
 	}
 }
 
-// A package that does not use the runtime is skipped: no SSA, no facts.
+// A package that uses neither the runtime nor contexts, and calls no
+// function it is given, is skipped: no SSA, no facts.
 func TestSkipsPackagesWithoutRuntime(t *testing.T) {
 	results := analysistest.Run(t, fixture.GOPATH(t), Analyzer, "cancellable/plain")
 	for _, r := range results {

@@ -90,7 +90,10 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 	if opts.All || isContextRule(rule) {
 		for _, f := range s.funcs {
 			for _, l := range f.latent {
-				if l.Rule == rule && l.local {
+				// A context rule's problem of another package is here only
+				// when a function this one passes triggers it (a
+				// ParamProblem): reported at the call.
+				if l.Rule == rule && (l.local || isContextRule(rule)) {
 					consider(l, "")
 				}
 			}

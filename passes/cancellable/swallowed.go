@@ -29,6 +29,10 @@ func detectSwallowedCancel(f *Func) {
 		if fix != nil {
 			fixes = append(fixes, *fix)
 		}
+		if t.src.hypothetical {
+			f.reportParam(t.src, Cancel, SwallowedCancel, pos, reason)
+			continue
+		}
 		f.reportSource(t.src, SwallowedCancel, pos, reason, fixes...)
 	}
 }

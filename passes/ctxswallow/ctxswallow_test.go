@@ -20,3 +20,11 @@ func TestSwallows(t *testing.T) {
 func TestIdioms(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), ctxswallow.Analyzer, "ctxswallow/idioms")
 }
+
+// A retry helper in another package, given a function that fails with a
+// context error: reported at the call; given one that does not: silent.
+// The helper alone is silent.
+func TestParamCalls(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), ctxswallow.Analyzer, "ctxswallow/retryapp")
+	fixture.AssertSilent(t, ctxswallow.Analyzer, "ctxswallow/retrylib")
+}

@@ -37,6 +37,12 @@ func TestRuntimeHelpers(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/helpers")
 }
 
+// Helpers that call a function they are given swallow its cancellation
+// only when it may fail with one.
+func TestParamCalls(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/paramcalls")
+}
+
 // Correct code stays silent.
 func TestSilent(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/silent")
