@@ -49,7 +49,7 @@ func (f *Func) checkCtxComparison(b *ssa.BinOp) {
 		if !ok || !cancelmodel.IsError(x.Type()) && !types.IsInterface(x.Type()) {
 			continue
 		}
-		if _, both := f.contextSentinel(x); both || !f.mayHoldWrappedCtx(x, make(map[ssa.Value]bool)) {
+		if _, both := f.contextSentinel(x); both || f.isTarget(x) || !f.mayHoldWrappedCtx(x, make(map[ssa.Value]bool)) {
 			return
 		}
 		what := f.s.operandText(b.Pos(), f.isSentinelExpr)
@@ -65,6 +65,23 @@ func (f *Func) checkCtxComparison(b *ssa.BinOp) {
 		f.Report(CtxErrCompare, b.Pos(), reason, fixes(f.errorsIsFix(b))...)
 		return
 	}
+}
+
+// isTarget reports whether v is the target of an error type's Is method,
+// func (e T) Is(target error) bool: errors.Is hands each sentinel there as
+// it is, so == is how Is is written.
+func (f *Func) isTarget(v ssa.Value) bool {
+	for {
+		ci, ok := v.(*ssa.ChangeInterface)
+		if !ok {
+			break
+		}
+		v = ci.X
+	}
+	p, ok := v.(*ssa.Parameter)
+	sig := f.SSA.Signature
+	return ok && f.SSA.Name() == "Is" && sig.Recv() != nil && sig.Params().Len() == 1 && p == f.SSA.Params[1] &&
+		sig.Results().Len() == 1 && types.Identical(sig.Results().At(0).Type(), types.Typ[types.Bool])
 }
 
 // notIf returns "!" when cond holds.

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"maps"
 	"slices"
 
 	"golang.org/x/tools/go/analysis"
@@ -404,19 +405,39 @@ func selectCase(sel *ssa.Select, k int) *ssa.BasicBlock {
 // else, a panic, or a call that does not return.
 func (f *Func) nilReturnAfter(e ending) *ssa.Return {
 	type item struct {
-		b *ssa.BasicBlock
-		i int
+		b, from *ssa.BasicBlock
+		i       int
+		known   map[ssa.Value]bool // errors known not to be nil on the path: the context's Err()
 	}
-	stack := []item{{e.block, e.index}}
+	stack := []item{{e.block, nil, e.index, map[ssa.Value]bool{}}}
 	seen := map[*ssa.BasicBlock]bool{e.block: true}
 	for len(stack) > 0 {
 		it := stack[len(stack)-1]
 		stack = stack[:len(stack)-1]
+		known := it.known
+		if it.from != nil {
+			for _, instr := range it.b.Instrs {
+				phi, ok := instr.(*ssa.Phi)
+				if !ok {
+					break
+				}
+				if k := slices.Index(it.b.Preds, it.from); k >= 0 && known[phi.Edges[k]] {
+					known = maps.Clone(known)
+					known[phi] = true
+				}
+			}
+		}
+		push := func(s *ssa.BasicBlock) {
+			if !seen[s] {
+				seen[s] = true
+				stack = append(stack, item{s, it.b, 0, known})
+			}
+		}
 	instrs:
 		for _, instr := range it.b.Instrs[it.i:] {
 			switch instr := instr.(type) {
 			case *ssa.Return:
-				if returnsNil(instr) {
+				if returnsNil(instr) && !slices.ContainsFunc(instr.Results, func(v ssa.Value) bool { return known[v] }) {
 					return instr
 				}
 				break instrs
@@ -429,6 +450,21 @@ func (f *Func) nilReturnAfter(e ending) *ssa.Return {
 				if answersRequest(instr.Common()) {
 					break instrs // the cancellation is answered here (a 499)
 				}
+				if ctx := f.errOf(instr); ctx != nil && e.ctx != nil {
+					known = maps.Clone(known)
+					known[instr] = true // the ended context's error: not nil
+				}
+			case *ssa.Store:
+				if known[instr.Val] {
+					if alloc, ok := instr.Addr.(*ssa.Alloc); ok {
+						for _, r := range *alloc.Referrers() {
+							if load, ok := r.(*ssa.UnOp); ok && load.Op == mulOp && slices.Contains(reachingStores(load), instr.Val) {
+								known = maps.Clone(known)
+								known[load] = true
+							}
+						}
+					}
+				}
 			case *ssa.If:
 				if f.testsContextEnd(instr.Cond) {
 					// switch ctx.Err() { case context.Canceled: … }: the
@@ -437,20 +473,37 @@ func (f *Func) nilReturnAfter(e ending) *ssa.Return {
 					break instrs
 				}
 				for k, s := range it.b.Succs {
-					if !seen[s] && f.feasible(instr, k, e) {
-						seen[s] = true
-						stack = append(stack, item{s, 0})
+					if f.feasible(instr, k, e) && knownFeasible(instr, k, known) {
+						push(s)
 					}
 				}
 			case *ssa.Jump:
-				if s := it.b.Succs[0]; !seen[s] {
-					seen[s] = true
-					stack = append(stack, item{s, 0})
-				}
+				push(it.b.Succs[0])
 			}
 		}
 	}
 	return nil
+}
+
+// knownFeasible reports whether branch k of an If may be taken when the
+// errors in known are not nil.
+func knownFeasible(ifi *ssa.If, k int, known map[ssa.Value]bool) bool {
+	b, ok := ifi.Cond.(*ssa.BinOp)
+	if !ok || b.Op != token.EQL && b.Op != token.NEQ {
+		return true
+	}
+	x, y := b.X, b.Y
+	if isNil(x) {
+		x, y = y, x
+	}
+	if !isNil(y) || !known[x] {
+		return true
+	}
+	eqBranch := 0
+	if b.Op == token.NEQ {
+		eqBranch = 1
+	}
+	return k != eqBranch // x is not nil: x == nil is false
 }
 
 // feasible reports whether branch k of an If may be taken once the ending
@@ -765,10 +818,20 @@ func (f *Func) loopVariant(v ssa.Value, b *ssa.BasicBlock, seen map[ssa.Value]bo
 	case *ssa.Next, *ssa.Lookup:
 		return true
 	case *ssa.Alloc:
-		// A variable of the round (&item): what is stored into it.
-		for _, val := range allocStores(v) {
-			if f.loopVariant(val, b, seen) {
-				return true
+		// A variable of the round (&item, &Addr{IP: ip}): what is stored
+		// into it, or into its fields and elements.
+		for _, r := range *v.Referrers() {
+			var addr ssa.Value = v
+			switch r := r.(type) {
+			case *ssa.FieldAddr:
+				addr = r
+			case *ssa.IndexAddr:
+				addr = r
+			}
+			for _, rr := range *addr.Referrers() {
+				if st, ok := rr.(*ssa.Store); ok && st.Addr == addr && f.loopVariant(st.Val, b, seen) {
+					return true
+				}
 			}
 		}
 		return false

@@ -90,3 +90,10 @@ func background(s *Store) bool {
 	_, err := s.Name(context.Background(), 3)
 	return err == ErrNotFound
 }
+
+// An error type's Is method: errors.Is hands it each target as it is, so
+// == is how Is is written.
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "timed out" }
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }

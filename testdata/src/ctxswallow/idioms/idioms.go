@@ -279,3 +279,41 @@ func (c *Cache) Oldest(ctx context.Context) (key string, err error) {
 	err = c.db.QueryRowContext(ctx, "select k from items order by t limit 1").Scan(&key)
 	return key, err
 }
+
+// The context's error kept in a variable and returned later: the path on
+// which it would be nil is not taken.
+func (c *Cache) fetchRetrying(ctx context.Context, key string) (*Item, error) {
+	var err error
+	for attempt := 0; attempt < 3; attempt++ {
+		var it *Item
+		it, err = c.Get(ctx, key)
+		if err == nil {
+			return it, nil
+		}
+		select {
+		case <-time.After(time.Second):
+			continue
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+		break
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Item{Key: key}, nil
+}
+
+// Each round dials another address, in a value made for the round.
+type addr struct{ host string }
+
+func dialAll(ctx context.Context, hosts []string, dial func(context.Context, *addr) error) int {
+	ok := 0
+	for i := range hosts {
+		if err := dial(ctx, &addr{host: hosts[i]}); err != nil {
+			continue
+		}
+		ok++
+	}
+	return ok
+}
