@@ -794,10 +794,9 @@ func (f *Func) perItem(call *ssa.Call) bool {
 			return true
 		}
 	}
-	if call.Call.IsInvoke() {
-		return f.loopVariant(call.Call.Value, call.Block(), make(map[ssa.Value]bool))
-	}
-	return false
+	// The method's receiver, or the function value called: for _, act :=
+	// range actions { act(…) } calls another function each round.
+	return f.loopVariant(call.Call.Value, call.Block(), make(map[ssa.Value]bool))
 }
 
 // loopVariant reports whether v is computed from a value that changes with

@@ -317,3 +317,12 @@ func dialAll(ctx context.Context, hosts []string, dial func(context.Context, *ad
 	}
 	return ok
 }
+
+// Each round calls another function.
+func applyAll(ctx context.Context, steps []func(context.Context) error) {
+	for _, step := range steps {
+		if err := step(ctx); err != nil {
+			log.Printf("step: %v", err)
+		}
+	}
+}
