@@ -595,6 +595,17 @@ func answersRequest(c *ssa.CallCommon) bool {
 	return false
 }
 
+// returnsNilError reports whether some return of the function returns a
+// nil error.
+func (f *Func) returnsNilError() bool {
+	for _, b := range f.SSA.Blocks {
+		if ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return); ok && hasErrorResult(f.SSA) && returnsNil(ret) {
+			return true
+		}
+	}
+	return false
+}
+
 // hasContextParam reports whether the function has a context among its
 // parameters, or captures one.
 func (f *Func) hasContextParam() bool {
@@ -681,7 +692,15 @@ func (s *state) scopeLookup(pos token.Pos, name string) (types.Object, bool) {
 // the context is done.
 func (f *Func) retriedAfterCancel(t *taint) {
 	call, ok := t.src.instr.(*ssa.Call)
-	if !ok || !f.inLoop(call) || f.perItem(call) {
+	if !ok || !f.inLoop(call) {
+		return
+	}
+	// A loop over items goes on to the next item, not to the same call:
+	// best effort, unless the function then returns a nil error with its
+	// result, which is the cancelled operation's part passed off as the
+	// whole.
+	perItem := f.perItem(call)
+	if perItem && !(f.hasValueResult() && f.returnsNilError()) {
 		return
 	}
 	type item struct {
@@ -701,7 +720,7 @@ func (f *Func) retriedAfterCancel(t *taint) {
 		for _, instr := range it.b.Instrs[it.i:] {
 			if instr == ssa.Instruction(call) {
 				if it.mode != modeMaybe || t.src.value == nil {
-					f.reportRetry(t, call, it.h)
+					f.reportRetry(t, call, it.h, perItem)
 					return
 				}
 				break instrs
@@ -747,7 +766,7 @@ func (f *Func) retriedAfterCancel(t *taint) {
 	}
 }
 
-func (f *Func) reportRetry(t *taint, call *ssa.Call, h *ssa.If) {
+func (f *Func) reportRetry(t *taint, call *ssa.Call, h *ssa.If, perItem bool) {
 	pos := f.s.callStart(call.Pos())
 	if h != nil {
 		if node := f.s.handlerNode(h.Cond.Pos()); node != nil {
@@ -756,6 +775,10 @@ func (f *Func) reportRetry(t *taint, call *ssa.Call, h *ssa.If) {
 	}
 	msg := fmt.Sprintf("the loop calls %s again after it failed, and nothing in it ends the loop once the context is done; return when ctx.Err() != nil", t.src.from)
 	why := "after a cancellation every round fails at once, or sleeps its backoff, for a caller that has gone" + f.fromWhere(t.src.value)
+	if perItem {
+		msg = fmt.Sprintf("the loop goes on to the next item after %s failed, and the function returns a nil error with what it got: a cancelled operation's part looks like the whole; return when ctx.Err() != nil", t.src.from)
+		why = "after a cancellation every item left fails at once and is skipped" + f.fromWhere(t.src.value)
+	}
 	if t.src.hypothetical {
 		f.reportParam(t.src, Ctx, CtxSwallow, pos, Because(msg, why))
 		return
