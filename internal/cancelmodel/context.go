@@ -170,15 +170,16 @@ func ContextText(s string) bool {
 // that is not modelled with a context.Context field, as clients and
 // handles built with a ctx keep it. The standard library's other structs
 // that keep a context (exec.Cmd, tls.CertificateRequestInfo) do so for
-// purposes of their own, and are modelled by their calls' arguments.
+// purposes of their own, and are modelled by their calls' arguments; so
+// does the runtime's Task, whose cancellations are the runtime's.
 func CarrierType(t types.Type) bool {
 	n := receiverNamed(t)
 	if n != nil && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/http" && n.Obj().Name() == "Request" {
 		_, ptr := types.Unalias(t).(*types.Pointer)
 		return ptr
 	}
-	if n != nil && n.Obj().Pkg() != nil && Modelled(n.Obj().Pkg().Path()) {
-		return false
+	if n != nil && n.Obj().Pkg() != nil && (Modelled(n.Obj().Pkg().Path()) || IsRuntimePackage(n.Obj().Pkg().Path())) {
+		return false // the runtime's Task keeps a context, but fails with its own cancellations
 	}
 	if p, ok := types.Unalias(t).(*types.Pointer); ok {
 		t = p.Elem()

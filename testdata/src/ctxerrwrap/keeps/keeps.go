@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"log"
 	"strings"
+
+	"github.com/cancelcheck/cancelcheck/deferred"
 )
 
 type Store struct{ db *sql.DB }
@@ -103,3 +105,17 @@ func (s *Store) Background() error {
 	}
 	return nil
 }
+
+// The runtime's Task keeps a context, but what a function given one fails
+// with is the runtime's cancellation: firsterror's to judge, not this
+// rule's.
+func load(t *deferred.Task) (int, error) { return deferred.Await(t, deferred.New[int](nil)) }
+
+func viaTask(t *deferred.Task, f func(*deferred.Task) (int, error)) error {
+	if _, err := f(t); err != nil {
+		return fmt.Errorf("via task: %v", err)
+	}
+	return nil
+}
+
+var _ = viaTask(nil, load)
