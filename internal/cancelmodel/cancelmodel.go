@@ -196,6 +196,20 @@ func Errback(fn *types.Func) (arg, param int, ok bool) {
 	return 0, 0, false
 }
 
+// IsListResultErr reports whether field i of struct type t is the Err of
+// a deferred.Result, a List's result per input: a cancelled List holds its
+// inputs' cancellations there, while the List itself succeeds.
+func IsListResultErr(t types.Type, i int) bool {
+	if !isRuntimeType(t, "Result") {
+		return false
+	}
+	st, ok := t.Underlying().(*types.Struct)
+	if p, isPtr := t.Underlying().(*types.Pointer); isPtr {
+		st, ok = p.Elem().Underlying().(*types.Struct)
+	}
+	return ok && i < st.NumFields() && st.Field(i).Name() == "Err"
+}
+
 // --- Shields: what stops a cancellation from reaching a Deferred. ---
 
 // Shield reports whether fn returns a Deferred that a cancel does not pass

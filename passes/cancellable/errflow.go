@@ -29,14 +29,31 @@ type source struct {
 	// (see paramcalls.go), a source only if the caller's function is one.
 	hypothetical bool
 	param        int
+	// also are other values that are the same error (later reads of the
+	// same r.Err).
+	also []ssa.Value
 }
 
 // sources lists the function's sources in instruction order, and the
 // failure parameters of the errbacks it adds to Deferreds.
 func (f *Func) sources() []*source {
 	var out []*source
+	listSources := make(map[[2]any]*source)
 	for _, b := range f.SSA.Blocks {
 		for _, instr := range b.Instrs {
+			if v := listResultErr(instr); v != nil {
+				// Every read of the same r.Err is the same error: one
+				// source, from the first read.
+				key := listResultKey(v)
+				if src := listSources[key]; src != nil {
+					src.also = append(src.also, v)
+					continue
+				}
+				src := &source{fn: f.SSA, instr: instr, value: v, from: "a List result", flags: Cancel}
+				listSources[key] = src
+				out = append(out, src)
+				continue
+			}
 			call, ok := instr.(*ssa.Call)
 			if !ok {
 				continue
@@ -90,6 +107,35 @@ func (f *Func) sources() []*source {
 		}
 	}
 	return append(out, f.paramSources()...)
+}
+
+// listResultErr returns the error that instr reads from a deferred.Result
+// (r.Err, results[i].Err), or nil.
+func listResultErr(instr ssa.Instruction) ssa.Value {
+	switch v := instr.(type) {
+	case *ssa.Field:
+		if cancelmodel.IsListResultErr(v.X.Type(), v.Field) && used(v) {
+			return v
+		}
+	case *ssa.UnOp:
+		if fa, ok := v.X.(*ssa.FieldAddr); ok && v.Op == mulOp && cancelmodel.IsListResultErr(fa.X.Type().(*types.Pointer).Elem(), fa.Field) && used(v) {
+			return v
+		}
+	}
+	return nil
+}
+
+// listResultKey identifies the r.Err that a read of it reads: the struct
+// value or address and the field.
+func listResultKey(v ssa.Value) [2]any {
+	switch v := v.(type) {
+	case *ssa.Field:
+		return [2]any{v.X, v.Field}
+	case *ssa.UnOp:
+		fa := v.X.(*ssa.FieldAddr)
+		return [2]any{fa.X, fa.Field}
+	}
+	return [2]any{v, 0}
 }
 
 // calleeName names what a call calls, for messages: the callee's name, or
@@ -184,8 +230,10 @@ func (f *Func) taint(src *source) *taint {
 	if src.value == nil {
 		return t
 	}
-	work := []ssa.Value{src.value}
-	t.flags[src.value] = src.flags
+	work := append([]ssa.Value{src.value}, src.also...)
+	for _, v := range work {
+		t.flags[v] = src.flags
+	}
 	// Putting the error into a holder passes it on when the holder, or an
 	// error made from it, is passed on (see roots).
 	roots := t.roots

@@ -86,11 +86,23 @@ func (f *Func) checkComparison(t *taint, b *ssa.BinOp, report func(*taint, token
 			"a cancellation is a *CancelledError"+inside+" which only errors.Is matches, so the cancellation is handled like any other failure"),
 			f.errorsIsFix(b))
 	case t.errorText(x):
-		if s, ok := constString(y); ok && cancelmodel.CancelText(s) {
+		if s, ok := cancelMessage(y); ok {
 			report(t, b.Pos(), Because(fmt.Sprintf("comparing err.Error() %s %q misses wrapped cancellations; use errors.Is(err, deferred.ErrCancelled)", b.Op, s),
 				"a cancellation that carries a reason or sits inside a wrapper (%w, *FirstError) has another message, so it is handled like any other failure"), nil)
 		}
 	}
+}
+
+// cancelMessage reports whether v is a message of a cancellation: a string
+// constant about one, or deferred.ErrCancelled.Error().
+func cancelMessage(v ssa.Value) (string, bool) {
+	if s, ok := constString(v); ok && cancelmodel.CancelText(s) {
+		return s, true
+	}
+	if call, ok := v.(*ssa.Call); ok && call.Call.IsInvoke() && call.Call.Method.Name() == "Error" && loadsErrCancelled(call.Call.Value) {
+		return "deferred.ErrCancelled.Error()", true
+	}
+	return "", false
 }
 
 // assertWhy says why a type assertion misses the cancellation in an

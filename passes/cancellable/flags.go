@@ -63,6 +63,13 @@ func (f *Func) errorFlags(v ssa.Value, seen map[ssa.Value]bool) Flags {
 			}
 			return fl
 		}
+		if listResultErr(v) != nil {
+			return Cancel
+		}
+	case *ssa.Field:
+		if listResultErr(v) != nil {
+			return Cancel
+		}
 	}
 	return 0
 }

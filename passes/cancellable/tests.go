@@ -89,8 +89,8 @@ func (f *Func) testsIn(v ssa.Value, t *taint, seen map[ssa.Value]bool) []ParamTe
 			case t.errorText(x):
 				if s, ok := constString(y); ok && cancelmodel.ContextText(s) {
 					return []ParamTest{{Context: true, What: fmt.Sprintf("err.Error() %s %q", v.Op, s), Pos: pos}}
-				} else if ok && cancelmodel.CancelText(s) {
-					return []ParamTest{{What: fmt.Sprintf("err.Error() %s %q", v.Op, s), Pos: pos}}
+				} else if s, ok := cancelMessage(y); ok {
+					return []ParamTest{{What: fmt.Sprintf("err.Error() %s %s", v.Op, s), Pos: pos}}
 				}
 			}
 		}

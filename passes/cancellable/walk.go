@@ -85,7 +85,10 @@ path:
 		for i := it.i; i < len(it.b.Instrs); i++ {
 			instr := it.b.Instrs[i]
 			if instr == t.src.instr {
-				return &swallow{eventRetry, instr, it.st}
+				if _, isCall := instr.(*ssa.Call); isCall {
+					return &swallow{eventRetry, instr, it.st}
+				}
+				continue path // the next round reads another result (r.Err)
 			}
 			if t.uses[instr] == usePropagate {
 				continue path
@@ -241,7 +244,7 @@ func (t *taint) refine(ifi *ssa.If, st pathState) (yes, no *pathState) {
 		case t.tainted(x):
 			eq, ne = nil, same // another error
 		case t.errorText(x):
-			if s, ok := constString(y); ok && cancelmodel.CancelText(s) {
+			if _, ok := cancelMessage(y); ok {
 				eq, ne = nil, nil // a broken cancellation check: firsterror's
 			} else {
 				eq, ne = nil, same

@@ -108,3 +108,17 @@ func Helpers(t *deferred.Task) error {
 	}
 	return nil
 }
+
+// A message test against the sentinel's own message.
+func canceled(err error) bool {
+	return err != nil && err.Error() == deferred.ErrCancelled.Error()
+}
+
+//cancelcheck:cancellable
+func MessageHelper(t *deferred.Task) error {
+	_, err := load(t)
+	if canceled(err) { // want `canceled tests for a cancellation with err.Error\(\) == deferred.ErrCancelled.Error\(\)`
+		return err
+	}
+	return nil
+}

@@ -283,3 +283,43 @@ func DeferReraises(t *deferred.Task) (n int, err error) {
 	}()
 	return deferred.Await(t, deferred.New[int](nil))
 }
+
+// A List succeeds with its inputs' cancellations in its results: skipping
+// the failed ones swallows them.
+//
+//cancelcheck:cancellable
+func ListResults(t *deferred.Task, ds []*deferred.Deferred[int]) (int, error) {
+	res, err := deferred.Await(t, deferred.List(ds, deferred.ListOptions{}))
+	if err != nil {
+		return 0, err
+	}
+	sum := 0
+	for _, r := range res {
+		if r.Err != nil { // want `the error from a List result may be a cancellation, and it is dropped.*\(call path: ListResults\)`
+			log.Printf("input: %v", r.Err)
+			continue
+		}
+		sum += r.Value
+	}
+	return sum, nil
+}
+
+// The same, re-raising the cancellations.
+//
+//cancelcheck:cancellable
+func ListResultsReraised(t *deferred.Task, ds []*deferred.Deferred[int]) (int, error) {
+	res, err := deferred.Await(t, deferred.List(ds, deferred.ListOptions{}))
+	if err != nil {
+		return 0, err
+	}
+	sum := 0
+	for _, r := range res {
+		if errors.Is(r.Err, deferred.ErrCancelled) {
+			return 0, r.Err
+		}
+		if r.Err == nil {
+			sum += r.Value
+		}
+	}
+	return sum, nil
+}
