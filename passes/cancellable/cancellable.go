@@ -118,15 +118,19 @@ func run(pass *analysis.Pass) (result any, err error) {
 	if !s.runtime && !s.context {
 		return s.result, nil
 	}
-	pass.ExportPackageFact(&PackageFact{Runtime: s.runtime, Context: s.context})
 	if cancelmodel.IsRuntimePackage(pass.Pkg.Path()) {
 		// The runtime is modelled by name (package cancelmodel), not summarised.
+		pass.ExportPackageFact(&PackageFact{Runtime: s.runtime, Context: s.context})
 		return s.result, nil
 	}
 	s.buildSSA()
 	s.summarise()
 	s.exportFacts()
 	s.findEntries()
+	pass.ExportPackageFact(&PackageFact{Runtime: s.runtime, Context: s.context, Reached: s.reachedCalls()})
+	if s.runtime {
+		s.bindLate()
+	}
 	s.releaseSSA()
 	return s.result, nil
 }

@@ -12,6 +12,7 @@ package cancellable
 var detectors = []func(*Func){
 	(*Func).resultFlags,
 	(*Func).readsParams,
+	(*Func).makes,
 	detectSwallowedCancel,
 	detectDeferredOverride,
 	detectFirstError,

@@ -55,6 +55,16 @@ type Summary struct {
 	// again after any failure).
 	ParamProblems []ParamProblem
 
+	// Dynamic lists the calls through interfaces in the function's call
+	// tree that its package could not resolve (no implementation in
+	// sight), with their paths: bound where the implementation is (see
+	// latebind.go).
+	Dynamic []DynCall
+
+	// Makes lists the concrete types the function returns as interfaces
+	// ("*example.com/app/store.Repo"): a constructor's implementation.
+	Makes []string
+
 	// Forwards lists the results that are what a function passed as a
 	// parameter returns: a WithLock-style wrapper (see Forward).
 	Forwards []Forward
@@ -240,6 +250,14 @@ func (s *Summary) String() string {
 		sep()
 		fmt.Fprintf(&b, "param%d:%s@%s", p.Param, p.Rule, shortPos(p.Pos))
 	}
+	for _, d := range s.Dynamic {
+		sep()
+		fmt.Fprintf(&b, "calls(%s)", methodName(d.Method))
+	}
+	for _, m := range s.Makes {
+		sep()
+		fmt.Fprintf(&b, "makes(%s)", m[strings.LastIndexAny(m, "/*")+1:])
+	}
 	for _, fw := range s.Forwards {
 		sep()
 		fmt.Fprintf(&b, "result%d=param%d.result%d", fw.Result, fw.Param, fw.Of)
@@ -254,7 +272,7 @@ func (s *Summary) String() string {
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
 	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
-		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.Forwards) == 0 && len(s.ParamProblems) == 0 &&
+		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.Forwards) == 0 && len(s.ParamProblems) == 0 && len(s.Dynamic) == 0 && len(s.Makes) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -289,6 +307,12 @@ func (s *Summary) normalize() {
 	})
 	s.Forwards = slices.Compact(s.Forwards)
 	s.ParamProblems = normalize(s.ParamProblems, func(p *ParamProblem) *Problem { return &p.Problem })
+	s.Dynamic = normalizeDynamic(s.Dynamic)
+	slices.Sort(s.Makes)
+	s.Makes = slices.Compact(s.Makes)
+	if len(s.Makes) == 0 {
+		s.Makes = nil
+	}
 	s.Latent = normalizeProblems(s.Latent)
 }
 
@@ -381,6 +405,10 @@ func shortPos(pos string) string {
 type PackageFact struct {
 	Runtime bool
 	Context bool
+	// Reached lists the calls through interfaces that the package's entry
+	// points make and the package could not resolve, for the packages
+	// that import it and see the implementations (latebind.go).
+	Reached []DynCall
 }
 
 // AFact marks PackageFact as an analysis fact.

@@ -303,6 +303,9 @@ func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
 		f.Summary.RunsParams = append(f.Summary.RunsParams, p)
 	}
 	callee := f.Callee(c)
+	if c.IsInvoke() && !callee.Closed && f.s.runtime {
+		f.recordDynamic(c, site)
+	}
 	if !callee.Resolved() {
 		return
 	}
@@ -328,6 +331,9 @@ func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
 		f.Summary.Suspends = true
 	}
 	f.inherit(callee, site)
+	if f.s.runtime {
+		f.inheritDynamic(callee, site)
+	}
 	args := callee.CallArgs(c)
 	if callee.Recv {
 		args = args[1:]

@@ -19,6 +19,7 @@ type Result struct {
 	pkg     *types.Package
 	state   *state
 	entries []entry
+	late    []lateFinding // problems of implementations bound here (latebind.go)
 }
 
 // An entry point of the package.
@@ -87,6 +88,13 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 			}
 		}
 	}
+	via := make(map[string]string) // late findings: the interface they are reached through
+	for _, l := range r.late {
+		if l.Rule == rule {
+			consider(l.latent, "")
+			via[pass.Fset.Position(l.pos).String()+"\x00"+l.Pos] = l.via
+		}
+	}
 	if opts.All || isContextRule(rule) {
 		for _, f := range s.funcs {
 			for _, l := range f.latent {
@@ -118,6 +126,9 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 			// The fix belongs in the other package, where the problem is.
 			last := f.Path[len(f.Path)-1]
 			d.Message = fmt.Sprintf("%s: in %s at %s: %s", rule, s.stepName(last), remotePos(last.Pkg, f.Pos), f.Reason)
+			if v := via[pass.Fset.Position(f.pos).String()+"\x00"+f.Pos]; v != "" {
+				d.Message = fmt.Sprintf("%s: in %s at %s, which %s may call here: %s", rule, s.stepName(last), remotePos(last.Pkg, f.Pos), v, f.Reason)
+			}
 		}
 		if inline {
 			d.Message += inlineDetail(f.latent, s.pathString(f.Path))

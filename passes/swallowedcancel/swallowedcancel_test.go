@@ -43,6 +43,15 @@ func TestParamCalls(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/paramcalls")
 }
 
+// A layered program: the entry point (api) calls through an interface
+// (service.Repo) implemented in a package it never sees (store); the
+// package that wires them (app) reports the implementation's problem at
+// the conversion, with the call path through the interface.
+func TestLayered(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/layered/app")
+	fixture.AssertSilent(t, swallowedcancel.Analyzer, "swallowedcancel/layered/api", "swallowedcancel/layered/store")
+}
+
 // Correct code stays silent.
 func TestSilent(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/silent")
