@@ -2,9 +2,9 @@ package cancellable
 
 import (
 	"fmt"
-	"os"
 	"go/token"
 	"go/types"
+	"os"
 	"slices"
 	"strings"
 
