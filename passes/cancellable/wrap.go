@@ -2,6 +2,7 @@ package cancellable
 
 import (
 	"fmt"
+	"strings"
 	"go/token"
 	"go/types"
 	"slices"
@@ -407,7 +408,7 @@ func (t *taint) followTexts() {
 func (c cut) what(f *Func) string {
 	switch {
 	case c.helper != nil:
-		return f.calleeName(c.call.Common(), f.Callee(c.call.Common())) + ", which cuts it with " + c.helper.Cut + ","
+		return f.calleeName(c.call.Common(), f.Callee(c.call.Common())) + ", which cuts it with " + strings.TrimSuffix(c.helper.Cut, ",") + ","
 	case c.typ != nil:
 		return "the error type " + types.TypeString(c.typ, types.RelativeTo(f.s.pass.Pkg)) + ", which has no Unwrap or Is method,"
 	}
