@@ -249,6 +249,9 @@ func (f *Func) ctxErrorFlags(call *ssa.Call, index int) Flags {
 		}
 		return Ctx | Wrapped
 	case f.s.analysed(callee):
+		if f.onlyUncancellable(c) {
+			return 0 // limiter.Wait(context.Background()): its context cannot end
+		}
 		return callee.Summary.Result(index) & (Ctx | Wrapped)
 	case callee.Runtime != "", cancelmodel.BindsContext(callee.Func):
 		return 0
@@ -428,4 +431,26 @@ func (f *Func) fromWhere(v ssa.Value) string {
 		return ""
 	}
 	return "; it comes from " + f.s.describe(o)
+}
+
+// onlyUncancellable reports whether a call is given contexts, and none of
+// them, nor anything else it is given, can be cancelled: a summary's
+// context errors are those of the contexts its callers pass.
+func (f *Func) onlyUncancellable(c *ssa.CallCommon) bool {
+	args := c.Args
+	if c.IsInvoke() {
+		args = append([]ssa.Value{c.Value}, args...)
+	}
+	contexts := 0
+	for _, a := range args {
+		if cancelmodel.IsContextType(a.Type()) {
+			contexts++
+			if f.ctxCancellable(a) {
+				return false
+			}
+		} else if f.carriesContext(a) {
+			return false
+		}
+	}
+	return contexts > 0
 }

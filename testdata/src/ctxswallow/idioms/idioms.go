@@ -326,3 +326,47 @@ func applyAll(ctx context.Context, steps []func(context.Context) error) {
 		}
 	}
 }
+
+// A callback's results are its caller's protocol: "stop retrying, no
+// error" after the context ended is the backoff's business.
+func backoff(f func() (bool, error)) error {
+	for {
+		retry, err := f()
+		if !retry || err != nil {
+			return err
+		}
+	}
+}
+
+func (c *Cache) waitReady(ctx context.Context) error {
+	return backoff(func() (bool, error) {
+		select {
+		case <-ctx.Done():
+			return false, nil
+		default:
+		}
+		return c.pending == nil, nil
+	})
+}
+
+// A wait under a context that nothing cancels, its error dropped, in a
+// loop: it cannot fail with a cancellation.
+type limiter struct{}
+
+func (limiter) Wait(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func (c *Cache) replicate(stop <-chan struct{}) {
+	var l limiter
+	for {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		_ = l.Wait(context.Background())
+		c.pending <- &Item{}
+	}
+}
