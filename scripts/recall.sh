@@ -82,7 +82,7 @@ gitdir() { # owner/name
 tree() { # gitdir commit dir
 	[ -e "$3/.complete" ] && return
 	rm -rf "$3" && mkdir -p "$3"
-	if ! git --git-dir="$1" archive "$2" | tar -x -C "$3" 2>/dev/null || [ "${PIPESTATUS[0]}" -ne 0 ]; then
+	if ! git --git-dir="$1" archive "$2" 2>/dev/null | tar -x -C "$3" 2>/dev/null || [ "${PIPESTATUS[0]}" -ne 0 ]; then
 		rm -rf "$3" && mkdir -p "$3"
 		local index
 		index=$(mktemp)
