@@ -98,6 +98,9 @@ want=(
 for w in "${want[@]}"; do
 	grep -qF -- "$w" "$work/out.txt" || fail "no finding $w"
 done
+# The plugin sets -inline: why and the call path are in the message.
+grep -qF -- 'the function returns normally, so cancelled work carries on as if nothing had happened (call path: OnTitle → store.Store.Title)' "$work/out.txt" ||
+	fail "the plugin's messages do not carry why and the call path (-inline)"
 n=$(grep -c ' (cancelcheck)$' "$work/out.txt" || true)
 [ "$n" = "${#want[@]}" ] || fail "$n cancelcheck findings, want ${#want[@]}"
 ! grep -q 'api/api.go:40:' "$work/out.txt" || fail "//nolint:cancelcheck did not suppress the finding on api/api.go:40"
