@@ -42,3 +42,26 @@ func OnWarm(t *deferred.Task, ids []int) error {
 	}))
 	return err
 }
+
+var rooms deferred.Linearizer[string]
+
+var locks deferred.ReadWriteLock[string]
+
+// A wait for a Linearizer's slot is a cancellable await: its error is a
+// cancellation when the request is cancelled while it waits.
+//
+//cancelcheck:cancellable
+func OnJoin(t *deferred.Task, room string) error {
+	p, err := deferred.Await(t, rooms.Queue(room))
+	if err != nil { // want `the error from Await may be a cancellation, and it is dropped.*\(call path: OnJoin\)`
+		log.Printf("queue %s: %v", room, err)
+		return nil
+	}
+	defer p.Release()
+	w, err := deferred.Await(t, locks.Write(room))
+	if err != nil {
+		return err
+	}
+	w.Release()
+	return nil
+}
