@@ -3,6 +3,7 @@ package cancellable
 import (
 	"fmt"
 	"go/ast"
+	"slices"
 	"go/token"
 	"go/types"
 	"strings"
@@ -32,6 +33,7 @@ func detectCtxErrCompare(f *Func) {
 				}
 			case *ssa.Call:
 				f.checkCtxTextSearch(instr)
+				f.checkCtxHelperCall(instr)
 			}
 		}
 	}
@@ -49,10 +51,20 @@ func (f *Func) checkCtxComparison(b *ssa.BinOp) {
 		if !ok || !cancelmodel.IsError(x.Type()) && !types.IsInterface(x.Type()) {
 			continue
 		}
-		if _, both := f.contextSentinel(x); both || f.isTarget(x) || !f.mayHoldWrappedCtx(x, make(map[ssa.Value]bool)) {
+		if _, both := f.contextSentinel(x); both || f.isTarget(x) {
 			return
 		}
 		what := f.s.operandText(b.Pos(), f.isSentinelExpr)
+		if p := f.errParam(x); p >= 0 {
+			// A helper's test of its parameter: judged at each call, by
+			// what the caller hands it (ContextErr(ctx.Err()) is exact).
+			f.Summary.Tests = append(f.Summary.Tests, ParamTest{Param: p, Context: true,
+				What: fmt.Sprintf("%s %s %s", what, b.Op, sentinel), Pos: f.s.pass.Fset.Position(b.Pos()).String()})
+			return
+		}
+		if !f.mayHoldWrappedCtx(x, make(map[ssa.Value]bool)) {
+			return
+		}
 		kind := "context error"
 		switch sentinel {
 		case "context.Canceled":
@@ -63,6 +75,54 @@ func (f *Func) checkCtxComparison(b *ssa.BinOp) {
 		reason := Because(fmt.Sprintf("%s %s %s misses a wrapped %s; use %serrors.Is(%s, %s)", what, b.Op, sentinel, kind, notIf(b.Op == neqOp), what, sentinel),
 			fmt.Sprintf("%s may hold the context's error inside a wrapper (%%w, errors.Join, an *url.Error), so a cancelled operation is taken for another failure%s", what, f.fromWhere(x)))
 		f.Report(CtxErrCompare, b.Pos(), reason, fixes(f.errorsIsFix(b))...)
+		return
+	}
+}
+
+// errParam returns the index (receiver excluded) of the error parameter
+// that v is, through phis and conversions, or -1.
+func (f *Func) errParam(v ssa.Value) int {
+	for {
+		ci, ok := v.(*ssa.ChangeInterface)
+		if !ok {
+			break
+		}
+		v = ci.X
+	}
+	if f.decl == nil {
+		return -1 // a literal's parameters are its callers' business only in this package
+	}
+	return f.param(v)
+}
+
+// checkCtxHelperCall reports a call that hands an error that may be
+// wrapped to a helper that tests it with == against a context sentinel.
+func (f *Func) checkCtxHelperCall(call *ssa.Call) {
+	c := call.Common()
+	callee := f.Callee(c)
+	if callee.Summary == nil {
+		return
+	}
+	args := callee.CallArgs(c)
+	if callee.Recv {
+		args = args[1:]
+	}
+	for _, pt := range callee.Summary.Tests {
+		if !pt.Context || pt.Correct || pt.What == "" || pt.Param >= len(args) {
+			continue
+		}
+		arg := args[pt.Param]
+		if p := f.errParam(arg); p >= 0 {
+			f.Summary.Tests = append(f.Summary.Tests, ParamTest{Param: p, Context: true,
+				What: fmt.Sprintf("%s (through %s)", pt.What, callee.Name), Pos: pt.Pos})
+			continue
+		}
+		if !f.mayHoldWrappedCtx(arg, make(map[ssa.Value]bool)) {
+			continue
+		}
+		f.Report(CtxErrCompare, f.s.callStart(call.Pos()), Because(
+			fmt.Sprintf("%s tests the error with %s (at %s), which misses a wrapped context error; make it use errors.Is", callee.Name, pt.What, shortPos(pt.Pos)),
+			"the error handed to it may hold the context's error inside a wrapper (%w, errors.Join, an *url.Error), so a cancelled operation is taken for another failure"+f.fromWhere(arg)))
 		return
 	}
 }
@@ -165,6 +225,17 @@ func (f *Func) mayHoldWrappedCtx(v ssa.Value, seen map[ssa.Value]bool) bool {
 				}
 				return false
 			}
+		case *ssa.FreeVar:
+			// A variable of the enclosing function (a named result that a
+			// deferred closure reads): what that function stores in it.
+			if alloc, parent := f.boundAlloc(x); alloc != nil {
+				for _, val := range allocStores(alloc) {
+					if parent.mayHoldWrappedCtx(val, seen) {
+						return true
+					}
+				}
+				return false
+			}
 		}
 		return true // a received, captured or loaded error: not seen into
 	case *ssa.Call:
@@ -201,6 +272,32 @@ func (f *Func) callMayHoldWrappedCtx(call *ssa.Call, i int) bool {
 		return false // wraps nothing that may be a context error
 	}
 	return !f.s.analysed(callee)
+}
+
+// boundAlloc returns the local variable of the enclosing function that a
+// function literal's free variable is bound to, and that function, when
+// every closure of the literal binds the same variable.
+func (f *Func) boundAlloc(fv *ssa.FreeVar) (*ssa.Alloc, *Func) {
+	i := slices.Index(f.SSA.FreeVars, fv)
+	parent := f.SSA.Parent()
+	if i < 0 || parent == nil || f.s.byFunc[parent] == nil {
+		return nil, nil
+	}
+	var alloc *ssa.Alloc
+	for _, b := range parent.Blocks {
+		for _, instr := range b.Instrs {
+			mc, ok := instr.(*ssa.MakeClosure)
+			if !ok || mc.Fn != f.SSA || i >= len(mc.Bindings) {
+				continue
+			}
+			a, ok := mc.Bindings[i].(*ssa.Alloc)
+			if !ok || alloc != nil && a != alloc {
+				return nil, nil
+			}
+			alloc = a
+		}
+	}
+	return alloc, f.s.byFunc[parent]
 }
 
 // checkCtxTextSearch reports strings.Contains(err.Error(), "context

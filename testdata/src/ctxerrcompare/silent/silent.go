@@ -97,3 +97,19 @@ type timeoutError struct{}
 
 func (timeoutError) Error() string        { return "timed out" }
 func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// A deferred closure that compares the named result with the context's own
+// error: what the function stores there is exact or no context's.
+func dial(ctx context.Context, ready <-chan struct{}) (ok bool, err error) {
+	defer func() {
+		if ctx.Err() != nil && err == ctx.Err() {
+			ok = false
+		}
+	}()
+	select {
+	case <-ready:
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
