@@ -18,3 +18,8 @@ func TestBasic(t *testing.T) {
 func TestSilent(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/silent")
 }
+
+// The suggested fix.
+func TestSuggestedFix(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/fix")
+}

@@ -19,3 +19,8 @@ func TestCuts(t *testing.T) {
 func TestKeeps(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), ctxerrwrap.Analyzer, "ctxerrwrap/keeps")
 }
+
+// The suggested fix.
+func TestSuggestedFix(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), ctxerrwrap.Analyzer, "ctxerrwrap/fix")
+}

@@ -28,3 +28,8 @@ func TestParamCalls(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), ctxswallow.Analyzer, "ctxswallow/retryapp")
 	fixture.AssertSilent(t, ctxswallow.Analyzer, "ctxswallow/retrylib")
 }
+
+// The suggested fix.
+func TestSuggestedFix(t *testing.T) {
+	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), ctxswallow.Analyzer, "ctxswallow/fix")
+}
