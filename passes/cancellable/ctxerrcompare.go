@@ -3,9 +3,9 @@ package cancellable
 import (
 	"fmt"
 	"go/ast"
-	"slices"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"

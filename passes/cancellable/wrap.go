@@ -2,10 +2,10 @@ package cancellable
 
 import (
 	"fmt"
-	"strings"
 	"go/token"
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 
