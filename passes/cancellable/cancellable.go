@@ -50,6 +50,9 @@ type state struct {
 	ifaceCallees map[*types.Interface]map[string][]*types.Func
 	named        []*types.Named
 	stores       map[types.Object][]storedFunc
+	// helperReported records the helpers of other packages whose wrong
+	// context test ctxerrcompare reported, once per package.
+	helperReported map[string]bool
 	// analysedPkgs memoises analysed: whether another package has a
 	// PackageFact, so that its summaries say all there is.
 	analysedPkgs map[*types.Package]bool
@@ -93,12 +96,13 @@ func init() {
 
 func run(pass *analysis.Pass) (result any, err error) {
 	s := &state{
-		pass:   pass,
-		byFunc: make(map[*ssa.Function]*Func),
-		byObj:  make(map[*types.Func]*Func),
-		remote: make(map[*types.Func]*Summary),
-		result: &Result{pkg: pass.Pkg},
-		hook:   testHook,
+		pass:           pass,
+		byFunc:         make(map[*ssa.Function]*Func),
+		byObj:          make(map[*types.Func]*Func),
+		remote:         make(map[*types.Func]*Summary),
+		result:         &Result{pkg: pass.Pkg},
+		helperReported: make(map[string]bool),
+		hook:           testHook,
 	}
 	s.result.state = s
 	s.dirs = parseDirectives(pass)

@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/token"
 	"go/types"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -120,9 +121,21 @@ func (f *Func) checkCtxHelperCall(call *ssa.Call) {
 		if !f.mayHoldWrappedCtx(arg, make(map[ssa.Value]bool)) {
 			continue
 		}
+		site := f.s.pass.Fset.Position(f.s.callStart(call.Pos()))
+		why := fmt.Sprintf("%s is handed errors that may hold the context's error inside a wrapper (%%w, errors.Join, an *url.Error), as at %s:%d, so a cancelled operation is taken for another failure%s",
+			callee.Name, filepath.Base(site.Filename), site.Line, f.fromWhere(arg))
+		if pos := f.s.posOf(pt.Pos); pos.IsValid() {
+			// The helper is in this package: one finding, at its test,
+			// whichever of its callers hands it a wrapped error first.
+			f.Report(CtxErrCompare, pos, Because(fmt.Sprintf("%s misses a wrapped context error; use errors.Is", pt.What), why))
+			return
+		}
+		if f.s.helperReported[pt.Pos] {
+			return // one finding per helper of another package, at its first call
+		}
+		f.s.helperReported[pt.Pos] = true
 		f.Report(CtxErrCompare, f.s.callStart(call.Pos()), Because(
-			fmt.Sprintf("%s tests the error with %s (at %s), which misses a wrapped context error; make it use errors.Is", callee.Name, pt.What, shortPos(pt.Pos)),
-			"the error handed to it may hold the context's error inside a wrapper (%w, errors.Join, an *url.Error), so a cancelled operation is taken for another failure"+f.fromWhere(arg)))
+			fmt.Sprintf("%s tests the error with %s (at %s), which misses a wrapped context error; make it use errors.Is", callee.Name, pt.What, shortPos(pt.Pos)), why))
 		return
 	}
 }

@@ -84,7 +84,7 @@ func (f *Func) testsIn(v ssa.Value, t *taint, seen map[ssa.Value]bool) []ParamTe
 				return []ParamTest{{What: v.Op.String() + " deferred.ErrCancelled", Pos: pos}}
 			case t.tainted(x):
 				if name, ok := f.contextSentinel(y); ok {
-					return []ParamTest{{Context: true, What: v.Op.String() + " " + name, Pos: pos}}
+					return []ParamTest{{Context: true, What: "err " + v.Op.String() + " " + name, Pos: pos}}
 				}
 			case t.errorText(x):
 				if s, ok := constString(y); ok && cancelmodel.ContextText(s) {

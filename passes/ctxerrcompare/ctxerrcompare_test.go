@@ -23,3 +23,10 @@ func TestSilent(t *testing.T) {
 func TestSuggestedFix(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/fix")
 }
+
+// A helper of another package that compares with ==: judged at the calls
+// that hand it a wrapped error, once per package; silent on its own.
+func TestHelperAcrossPackages(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/app")
+	fixture.AssertSilent(t, ctxerrcompare.Analyzer, "ctxerrcompare/lib")
+}
