@@ -82,6 +82,9 @@ func (f *Func) sources() []*source {
 					if f.s.context {
 						fl |= f.ctxErrorFlags(call, i)
 					}
+					if f.s.runtime {
+						fl |= f.taskErrorFlags(c, callee)
+					}
 					if fl != 0 {
 						out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: f.calleeName(c, callee),
 							flags: fl})
@@ -123,6 +126,24 @@ func listResultErr(instr ssa.Instruction) ssa.Value {
 		}
 	}
 	return nil
+}
+
+// taskErrorFlags is the runtime's counterpart of the context model's
+// calls given a context: a call given the async function's Task whose
+// callee cannot be seen (an interface with no implementation in sight, a
+// function value of unknown origin) may await, and fail with a
+// cancellation, maybe wrapped. What an analysed callee does, its summary
+// says.
+func (f *Func) taskErrorFlags(c *ssa.CallCommon, callee Callee) Flags {
+	if callee.Resolved() && (len(callee.Members) == 0 || callee.Closed) {
+		return 0
+	}
+	for _, a := range c.Args {
+		if cancelmodel.IsTaskType(a.Type()) {
+			return Cancel | Wrapped
+		}
+	}
+	return 0
 }
 
 // listResultKey identifies the r.Err that a read of it reads: the struct

@@ -82,6 +82,9 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 	if f.s.context {
 		ctx = f.ctxErrorFlags(call, index)
 	}
+	if f.s.runtime && cancelmodel.IsError(c.Signature().Results().At(index).Type()) {
+		ctx |= f.taskErrorFlags(c, callee)
+	}
 	if !callee.Resolved() {
 		return ctx
 	}

@@ -52,6 +52,12 @@ func TestLayered(t *testing.T) {
 	fixture.AssertSilent(t, swallowedcancel.Analyzer, "swallowedcancel/layered/api", "swallowedcancel/layered/store")
 }
 
+// Calls given the Task whose callee is out of sight may await: their
+// errors are sources.
+func TestUnseenCallees(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/unseen")
+}
+
 // Correct code stays silent.
 func TestSilent(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), swallowedcancel.Analyzer, "swallowedcancel/silent")
