@@ -320,6 +320,13 @@ func (f *Func) taint(src *source) *taint {
 				if instr, ok := c.at.(ssa.Instruction); ok {
 					t.use(instr, usePropagate)
 				}
+				if mi, ok := c.at.(*ssa.MakeInterface); ok {
+					// Put into a holder that became the cut error: the
+					// error went on there (cut, which is the cut's rule's).
+					for _, r := range t.roots[mi.X] {
+						t.use(r, usePropagate)
+					}
+				}
 				break
 			}
 		}
