@@ -137,7 +137,10 @@ func Cancels(fn *types.Func) bool {
 // the context ended. Its other results carry the context on.
 func BindsContext(fn *types.Func) bool {
 	switch FuncName(fn) {
-	case "net/http.NewRequestWithContext", "net/http.Request.WithContext", "net/http.Request.Clone":
+	case "net/http.NewRequestWithContext", "net/http.Request.WithContext", "net/http.Request.Clone",
+		// A command made with exec.CommandContext keeps its context for
+		// Start and Wait; making its pipes cannot fail with it.
+		"os/exec.Cmd.StdinPipe", "os/exec.Cmd.StdoutPipe", "os/exec.Cmd.StderrPipe":
 		return true
 	}
 	return false

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os/exec"
 	"strings"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
@@ -119,3 +120,12 @@ func viaTask(t *deferred.Task, f func(*deferred.Task) (int, error)) error {
 }
 
 var _ = viaTask(nil, load)
+
+// Making a command's pipe cannot fail with its context.
+func pipe(ctx context.Context) error {
+	cmd := exec.CommandContext(ctx, "sort")
+	if _, err := cmd.StdinPipe(); err != nil {
+		return fmt.Errorf("stdin: %v", err)
+	}
+	return nil
+}
