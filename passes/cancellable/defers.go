@@ -255,3 +255,34 @@ func (f *Func) hasValueResult() bool {
 	}
 	return false
 }
+
+// detectDeferredWork finds background work started by a deferred call:
+// defer logcontext.RunInBackground(t, …), or defer of a function that
+// returns such work. It starts as the function returns, in the request's
+// logging context, and nothing can await it (logcontextleak).
+func detectDeferredWork(f *Func) {
+	if !f.s.runtime {
+		return
+	}
+	for _, b := range f.SSA.Blocks {
+		for _, instr := range b.Instrs {
+			d, ok := instr.(*ssa.Defer)
+			if !ok {
+				continue
+			}
+			callee := f.Callee(d.Common())
+			what := ""
+			switch {
+			case callee.Runtime == "logcontext.RunInBackground":
+				what = "work that a deferred logcontext.RunInBackground starts"
+			case callee.Runtime == "" && callee.Summary != nil && slices.ContainsFunc(callee.Summary.Results, func(fl Flags) bool { return fl&Background != 0 }):
+				what = "work that the deferred " + callee.Name + " starts with logcontext.RunInBackground"
+			default:
+				continue
+			}
+			f.Report(LogContextLeak, f.s.stmtPos(d.Pos()), Because(
+				what+" starts as the function returns and nothing can await it; start it with logcontext.RunAsBackgroundProcess, or run it before returning and await it",
+				"it runs in the request's logging context after the request has finished"))
+		}
+	}
+}

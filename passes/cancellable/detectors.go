@@ -15,6 +15,7 @@ var detectors = []func(*Func){
 	(*Func).makes,
 	detectSwallowedCancel,
 	detectDeferredOverride,
+	detectDeferredWork,
 	detectFirstError,
 	detectCtxErrCompare,
 	detectCtxErrWrap,

@@ -5,6 +5,7 @@ import (
 	"logcontextleak/work"
 
 	"github.com/cancelcheck/cancelcheck/deferred"
+	"github.com/cancelcheck/cancelcheck/deferred/logcontext"
 )
 
 //cancelcheck:cancellable
@@ -28,4 +29,29 @@ func OnStartAwaited(t *deferred.Task) (int, error) {
 func OnKickSafe(t *deferred.Task) (int, error) {
 	work.KickSafe()
 	return 200, nil
+}
+
+// Work started by a deferred call runs as the function returns: nothing
+// can await it.
+//
+//cancelcheck:cancellable
+func OnDeferredStart(t *deferred.Task) (int, error) {
+	defer work.Start(t) // want `work that the deferred work.Start starts with logcontext.RunInBackground starts as the function returns and nothing can await it.*\(call path: OnDeferredStart\)`
+	return 1, nil
+}
+
+// A deferred call that gives the work a context of its own is fine.
+//
+//cancelcheck:cancellable
+func OnDeferredSafe(t *deferred.Task) (int, error) {
+	defer work.KickSafe()
+	return 1, nil
+}
+
+func record(t *deferred.Task) (int, error) { return 0, nil }
+
+//cancelcheck:cancellable
+func OnDeferredRun(t *deferred.Task) (int, error) {
+	defer logcontext.RunInBackground(t, record) // want `work that a deferred logcontext.RunInBackground starts starts as the function returns`
+	return 1, nil
 }
