@@ -174,6 +174,10 @@ func (f *Func) givenContext(c *ssa.CallCommon, callee Callee) bool {
 			return false // a context's own methods
 		}
 		args = append([]ssa.Value{c.Value}, args...)
+	} else if callee.Recv && len(args) > 0 && recvOffset(c, callee) == 1 && isHTTPRequest(args[0].Type()) {
+		// An *http.Request's own methods (Write, ParseForm) do not use
+		// its context; a client given one (Do, RoundTrip) does.
+		args = args[1:]
 	}
 	for _, a := range args {
 		if f.carriesContext(a) {
@@ -181,6 +185,16 @@ func (f *Func) givenContext(c *ssa.CallCommon, callee Callee) bool {
 		}
 	}
 	return false
+}
+
+// isHTTPRequest reports whether t is *http.Request.
+func isHTTPRequest(t types.Type) bool {
+	p, ok := types.Unalias(t).(*types.Pointer)
+	if !ok {
+		return false
+	}
+	n, ok := p.Elem().(*types.Named)
+	return ok && n.Obj().Pkg() != nil && n.Obj().Pkg().Path() == "net/http" && n.Obj().Name() == "Request"
 }
 
 // analysed reports whether the callee's summary can be trusted to say

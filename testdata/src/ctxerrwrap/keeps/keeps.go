@@ -7,7 +7,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"log"
+	"net/http"
 	"os/exec"
 	"strings"
 
@@ -126,6 +128,14 @@ func pipe(ctx context.Context) error {
 	cmd := exec.CommandContext(ctx, "sort")
 	if _, err := cmd.StdinPipe(); err != nil {
 		return fmt.Errorf("stdin: %v", err)
+	}
+	return nil
+}
+
+// A request's own methods do not use its context.
+func writeProxy(r *http.Request, w io.Writer) error {
+	if err := r.Write(w); err != nil {
+		return fmt.Errorf("writing the request: %v", err)
 	}
 	return nil
 }
