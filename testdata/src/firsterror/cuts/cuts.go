@@ -54,3 +54,23 @@ func Right(t *deferred.Task) error {
 }
 
 func check() error { return nil }
+
+// Failures collected into an aggregate without Unwrap: cut (this rule's),
+// and passed on (swallowedcancel is silent).
+type failures []error
+
+func (f failures) Error() string { return fmt.Sprint([]error(f)) }
+
+//cancelcheck:cancellable
+func CollectsIntoAggregate(t *deferred.Task, n int) error {
+	var errs failures
+	for i := 0; i < n; i++ {
+		if _, err := load(t); err != nil {
+			errs = append(errs, err) // want `the error type failures, which has no Unwrap or Is method, makes a new error`
+		}
+	}
+	if len(errs) > 0 {
+		return errs
+	}
+	return nil
+}

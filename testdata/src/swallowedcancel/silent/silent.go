@@ -211,23 +211,3 @@ func ReraisesThroughHelper(t *deferred.Task) (int, error) {
 	}
 	return n, nil
 }
-
-// Failures collected into an aggregate that is returned are passed on
-// (whether the aggregate keeps them is firsterror's question).
-type failures []error
-
-func (f failures) Error() string { return fmt.Sprint([]error(f)) }
-
-//cancelcheck:cancellable
-func CollectsIntoAggregate(t *deferred.Task, n int) error {
-	var errs failures
-	for i := 0; i < n; i++ {
-		if _, err := load(t); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if len(errs) > 0 {
-		return errs
-	}
-	return nil
-}
