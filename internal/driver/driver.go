@@ -332,7 +332,7 @@ func analyze(opts *options, stderr io.Writer) (list []finding, ok, failed bool) 
 	all, roots := units(pkgs)
 	r := newRunner(opts.analyzers, runtime.GOMAXPROCS(0), opts.progress)
 	r.progress.begin(len(all))
-	r.schedule(all)
+	r.schedule(all, r.process)
 	r.progress.end()
 
 	broken := printErrors(pkgs, stderr)

@@ -210,8 +210,8 @@ func (r *runner) reimport(u *unit) (*types.Package, error) {
 // analysed side by side.
 const minBudget = 4 << 20
 
-// schedule processes every unit, each after its imports, on up to
-// r.workers goroutines, in the order they become ready. The next
+// schedule calls process on every unit, each after its imports, on up
+// to r.workers goroutines, in the order they become ready. The next
 // package starts only while the source being analysed, its own
 // included, stays within a budget: the largest package's, or minBudget
 // if that is more. A package as large as the largest thus runs alone,
@@ -219,7 +219,7 @@ const minBudget = 4 << 20
 // its own (which is what the largest go vet process needs). Once every
 // package that depends on a package is done, its types and facts are
 // dropped too.
-func (r *runner) schedule(all []*unit) {
+func (r *runner) schedule(all []*unit, process func(*unit)) {
 	budget := int64(minBudget)
 	for _, u := range all {
 		budget = max(budget, u.size)
@@ -237,33 +237,27 @@ func (r *runner) schedule(all []*unit) {
 			ready = append(ready, u)
 		}
 	}
-	// next returns the index in ready of the unit that may start now
-	// (the first, if it fits), or -1.
-	next := func() int {
-		if len(ready) > 0 && (inflight == 0 || inflight+ready[0].size <= budget) {
-			return 0
-		}
-		return -1
+	// startable reports whether the first ready unit may start now.
+	startable := func() bool {
+		return len(ready) > 0 && (inflight == 0 || inflight+ready[0].size <= budget)
 	}
 	for range r.workers {
 		wg.Go(func() {
 			mu.Lock()
 			defer mu.Unlock()
 			for {
-				i := next()
-				for left > 0 && i < 0 {
+				for left > 0 && !startable() {
 					cond.Wait()
-					i = next()
 				}
 				if left == 0 {
 					return
 				}
-				u := ready[i]
-				ready = append(ready[:i], ready[i+1:]...)
+				u := ready[0]
+				ready = ready[1:]
 				left--
 				inflight += u.size
 				mu.Unlock()
-				r.process(u)
+				process(u)
 				mu.Lock()
 				inflight -= u.size
 				for _, imp := range u.importers {
