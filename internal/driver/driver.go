@@ -7,9 +7,13 @@
 //	1  findings (with -baseline: new findings)
 //	2  usage error, or packages that cannot be loaded or analysed
 //
-// It is built on golang.org/x/tools/go/analysis/checker, the driver
-// library under multichecker. The go vet protocol and -fix/-diff stay
-// with multichecker; Handles tells which arguments are this package's.
+// It analyses the packages as go vet does, one package after another in
+// dependency order (in parallel where the order allows), keeping of each
+// only its export data and facts once it is done, so that its memory is
+// bounded by the packages in flight, not by the program (see unit and
+// docs/analysis.md, "The standalone driver"). The go vet protocol and
+// -fix/-diff stay with multichecker; Handles tells which arguments are
+// this package's.
 package driver
 
 import (
@@ -18,16 +22,17 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/ast"
 	"go/token"
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"slices"
 	"strings"
 
 	"golang.org/x/tools/go/analysis"
-	"golang.org/x/tools/go/analysis/checker"
 	"golang.org/x/tools/go/packages"
 
 	"github.com/cancelcheck/cancelcheck/internal/baseline"
@@ -46,8 +51,8 @@ const (
 const RepoURL = "https://github.com/cancelcheck/cancelcheck"
 
 // delegated are the flags of the x/tools drivers that this package
-// leaves to multichecker: fixes, the go vet protocol, profiling.
-var delegated = []string{"fix", "diff", "V", "flags", "debug", "cpuprofile", "memprofile", "trace"}
+// leaves to multichecker: fixes, the go vet protocol, debugging.
+var delegated = []string{"fix", "diff", "V", "flags", "debug"}
 
 // Handles reports whether Main handles the arguments (without the
 // program name). It does not for go vet's invocations (a single *.cfg
@@ -79,8 +84,11 @@ type options struct {
 	context          int
 	tests            bool
 	baseline, record string
+	verbose          bool
+	profiles         profiles
 	analyzers        []*analysis.Analyzer
 	patterns         []string
+	progress         *progress
 }
 
 // Main runs the command line args (without the program name) with the
@@ -89,6 +97,10 @@ type options struct {
 // go to stderr.
 func Main(args []string, suite []*analysis.Analyzer, stdout, stderr io.Writer) int {
 	opts, err := parse(args, suite, stderr)
+	if err == nil {
+		f, _ := stderr.(*os.File)
+		opts.progress = newProgress(stderr, isTerminal(f), opts.verbose)
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitClean
 	}
@@ -105,7 +117,14 @@ func Main(args []string, suite []*analysis.Analyzer, stdout, stderr io.Writer) i
 		}
 	}
 
+	stop, err := opts.profiles.start()
+	if err != nil {
+		stop()
+		fmt.Fprintf(stderr, "cancelcheck: %v\n", err)
+		return ExitError
+	}
 	findings, ok, failed := analyze(opts, stderr)
+	stop()
 	if failed {
 		// Report what could be analysed, but never let a partial run pass.
 		defer fmt.Fprintln(stderr, "cancelcheck: some packages could not be loaded or analysed")
@@ -179,6 +198,10 @@ func parse(args []string, suite []*analysis.Analyzer, stderr io.Writer) (*option
 	fs.BoolVar(&opts.sarif, "sarif", false, "print the findings as a SARIF 2.1.0 log on stdout")
 	fs.IntVar(&opts.context, "c", -1, "print this many lines of context around each finding (text only)")
 	fs.BoolVar(&opts.tests, "test", true, "also analyse the packages' tests")
+	fs.BoolVar(&opts.verbose, "v", false, "print each package's time on stderr as it is done")
+	fs.StringVar(&opts.profiles.cpu, "cpuprofile", "", "write a CPU profile of the run to `file`")
+	fs.StringVar(&opts.profiles.mem, "memprofile", "", "write a heap profile to `file`, taken when the heap is at its largest")
+	fs.StringVar(&opts.profiles.trace, "trace", "", "write an execution trace of the run to `file`")
 	fs.StringVar(&opts.baseline, "baseline", "", "report only the findings not recorded in this `file`")
 	fs.StringVar(&opts.record, "baseline-write", "", "record the findings in this `file` and exit 0")
 	fs.Bool("all", false, "also report problems that no cancellable entry point reaches (every rule's -<rule>.all)")
@@ -265,11 +288,25 @@ func (t *triState) Set(s string) error {
 
 // A finding is one diagnostic of one rule.
 type finding struct {
-	rule string
-	pkg  *packages.Package
-	diag analysis.Diagnostic
-	posn token.Position
-	key  baseline.Key
+	rule  string
+	pkgID string
+	fset  *token.FileSet
+	diag  analysis.Diagnostic
+	posn  token.Position
+	key   baseline.Key
+}
+
+// newFinding makes a finding of a diagnostic on u's package, whose
+// files are still there for its baseline key.
+func (r *runner) newFinding(a *analysis.Analyzer, u *unit, files []*ast.File, d analysis.Diagnostic) finding {
+	return finding{
+		rule:  a.Name,
+		pkgID: u.pkg.ID,
+		fset:  r.fset,
+		diag:  d,
+		posn:  r.fset.Position(d.Pos),
+		key:   baseline.MakeKey(a.Name, u.pkg.PkgPath, r.fset, files, d.Pos, d.Message),
+	}
 }
 
 // analyze loads the packages and runs the analyzers. It returns the
@@ -277,11 +314,12 @@ type finding struct {
 // shared by a package and its test variant gives; ok is false when
 // nothing could be analysed; failed reports load or analysis errors,
 // which it prints.
+//
+// go/packages gives the graph of the packages and their dependencies,
+// nothing parsed; each package is then parsed, type-checked and analysed
+// after its imports, and only its types and facts are kept (see unit).
 func analyze(opts *options, stderr io.Writer) (list []finding, ok, failed bool) {
-	cfg := &packages.Config{
-		Mode:  packages.LoadAllSyntax | packages.NeedModule,
-		Tests: opts.tests,
-	}
+	cfg := &packages.Config{Mode: graphMode, Tests: opts.tests}
 	pkgs, err := packages.Load(cfg, opts.patterns...)
 	if err != nil {
 		fmt.Fprintf(stderr, "cancelcheck: %v\n", err)
@@ -291,39 +329,38 @@ func analyze(opts *options, stderr io.Writer) (list []finding, ok, failed bool) 
 		fmt.Fprintf(stderr, "cancelcheck: %s matched no packages\n", strings.Join(opts.patterns, " "))
 		return nil, false, true
 	}
+	all, roots := units(pkgs)
+	r := newRunner(opts.analyzers, runtime.GOMAXPROCS(0), opts.progress)
+	r.progress.begin(len(all))
+	r.schedule(all, r.process)
+	r.progress.end()
+
 	broken := printErrors(pkgs, stderr)
-	graph, err := checker.Analyze(opts.analyzers, pkgs, nil)
-	if err != nil {
-		fmt.Fprintf(stderr, "cancelcheck: %v\n", err)
-		return nil, false, true
-	}
 	type dedup struct {
 		posn, end token.Position
 		rule, msg string
 	}
 	seen := make(map[dedup]bool)
-	for _, act := range graph.Roots {
-		if act.Err != nil {
-			if !broken[act.Package] {
-				fmt.Fprintf(stderr, "cancelcheck: %s on %s: %v\n", act.Analyzer.Name, act.Package.ID, act.Err)
-			}
-			failed = true
-			continue
-		}
-		fset := act.Package.Fset
-		for _, d := range act.Diagnostics {
-			k := dedup{fset.Position(d.Pos), fset.Position(d.End), act.Analyzer.Name, d.Message}
-			if seen[k] {
+	for _, a := range opts.analyzers {
+		for _, u := range roots {
+			if err := u.errs[a]; err != nil {
+				if !broken[u.pkg] {
+					fmt.Fprintf(stderr, "cancelcheck: %s on %s: %v\n", a.Name, u.pkg.ID, err)
+				}
+				failed = true
 				continue
 			}
-			seen[k] = true
-			list = append(list, finding{
-				rule: act.Analyzer.Name,
-				pkg:  act.Package,
-				diag: d,
-				posn: k.posn,
-				key:  baseline.MakeKey(act.Analyzer.Name, act.Package.PkgPath, fset, act.Package.Syntax, d.Pos, d.Message),
-			})
+			for _, f := range u.findings {
+				if f.rule != a.Name {
+					continue
+				}
+				k := dedup{f.posn, r.fset.Position(f.diag.End), f.rule, f.diag.Message}
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+				list = append(list, f)
+			}
 		}
 	}
 	slices.SortFunc(list, func(a, b finding) int {
@@ -438,7 +475,7 @@ func writeText(w io.Writer, list []finding, context int) error {
 		}
 	}
 	for _, f := range list {
-		fset := f.pkg.Fset
+		fset := f.fset
 		print(fset, f.diag.Pos, f.diag.End, f.diag.Message)
 		for _, rel := range f.diag.Related {
 			print(fset, rel.Pos, rel.End, "\t"+rel.Message)
@@ -476,7 +513,7 @@ func writeJSON(w io.Writer, list []finding) error {
 	}
 	tree := make(map[string]map[string][]diagnostic)
 	for _, f := range list {
-		fset, d := f.pkg.Fset, f.diag
+		fset, d := f.fset, f.diag
 		jd := diagnostic{
 			Category: d.Category,
 			Posn:     fset.Position(d.Pos).String(),
@@ -502,10 +539,10 @@ func writeJSON(w io.Writer, list []finding) error {
 				Message: r.Message,
 			})
 		}
-		if tree[f.pkg.ID] == nil {
-			tree[f.pkg.ID] = make(map[string][]diagnostic)
+		if tree[f.pkgID] == nil {
+			tree[f.pkgID] = make(map[string][]diagnostic)
 		}
-		tree[f.pkg.ID][f.rule] = append(tree[f.pkg.ID][f.rule], jd)
+		tree[f.pkgID][f.rule] = append(tree[f.pkgID][f.rule], jd)
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "\t")
@@ -528,7 +565,7 @@ func writeSARIF(w io.Writer, suite []*analysis.Analyzer, list []finding, baselin
 	for _, f := range list {
 		b.Add(sarif.Finding{
 			Rule:        f.rule,
-			Fset:        f.pkg.Fset,
+			Fset:        f.fset,
 			Diagnostic:  f.diag,
 			Fingerprint: f.key.Fingerprint(occurrences[f.key]),
 			New:         baselined,

@@ -553,3 +553,91 @@ func OnNew(t *deferred.Task, d *deferred.Deferred[int]) error {
 	}
 	checkLines(t, parseFindings(r.stderr), "api/api.go:65:2: swallowedcancel: the error from Await may be a cancellation")
 }
+
+// The standalone command and go vet report the same findings, with the
+// same messages, on the same packages, with each set of flags; the
+// standalone command's call paths name every position go vet's do (go
+// vet's without columns, from export data), and the positions go vet
+// cannot place besides.
+func TestStandaloneMatchesVet(t *testing.T) {
+	t.Parallel()
+	bin, dir := binary(t), module(t)
+	for _, flags := range [][]string{
+		{"./..."},
+		{"-all", "./..."},
+		{"-entrypoints=//feeds:handler", "./..."},
+		{"-swallowedcancel", "./api", "./store"},
+	} {
+		vet := run(t, dir, "go", append([]string{"vet", "-vettool=" + bin, "-json"}, flags...)...)
+		alone := run(t, dir, bin, append([]string{"-json"}, flags...)...)
+		got, want := jsonFindings(t, dir, alone.stdout), jsonFindings(t, dir, vet.stdout)
+		if len(want) == 0 {
+			t.Errorf("%q: go vet found nothing; stderr:\n%s", flags, vet.stderr)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%q: the standalone command found\n%s\ngo vet\n%s", flags, format(got), format(want))
+		}
+
+		vetText := byText(parseFindings(run(t, dir, "go", append([]string{"vet", "-vettool=" + bin}, flags...)...).stderr))
+		aloneText := byText(parseFindings(run(t, dir, bin, flags...).stderr))
+		if len(vetText) != len(aloneText) {
+			t.Errorf("%q: %d findings as text standalone, %d under go vet", flags, len(aloneText), len(vetText))
+			continue
+		}
+		for i, v := range vetText {
+			a := aloneText[i]
+			if a.text != v.text {
+				t.Errorf("%q: standalone\n%s\ngo vet\n%s", flags, a.text, v.text)
+				continue
+			}
+			lines := make(map[string]bool) // the standalone related lines, without columns
+			for _, rel := range a.related {
+				lines[withoutColumn(rel)] = true
+			}
+			for _, rel := range v.related {
+				if !lines[withoutColumn(rel)] {
+					t.Errorf("%q: %s\nunder go vet has the related line\n%s\nwhich the standalone command does not have:\n%s", flags, v.text, rel, format([]finding{a}))
+				}
+			}
+		}
+	}
+}
+
+// withoutColumn drops the column from a related line's position.
+func withoutColumn(line string) string {
+	return regexp.MustCompile(`^([^:]*:\d+):\d+:`).ReplaceAllString(line, "$1:")
+}
+
+// -v prints a line per package analysed, dependencies included, with
+// its time, on stderr, and changes nothing else; without it, and when
+// stderr is not a terminal, nothing but the findings is printed.
+func TestVerbose(t *testing.T) {
+	t.Parallel()
+	bin, dir := binary(t), module(t)
+	quiet := run(t, dir, bin, "./...")
+	r := run(t, dir, bin, "-v", "./...")
+	if r.code != quiet.code {
+		t.Errorf("-v: exit status %d, without %d", r.code, quiet.code)
+	}
+	line := regexp.MustCompile(`^cancelcheck: (\S+(?: \[\S+\])?): \d+\.\d\ds \(load \d+\.\d\ds, analysis \d+\.\d\ds\)$`)
+	var others []string
+	timed := make(map[string]int)
+	for _, l := range strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n") {
+		if m := line.FindStringSubmatch(l); m != nil {
+			timed[m[1]]++
+		} else {
+			others = append(others, l)
+		}
+	}
+	for _, pkg := range []string{"example.com/feeds/api", "example.com/feeds/store", "github.com/cancelcheck/cancelcheck/deferred", "fmt", "unsafe"} {
+		if timed[pkg] != 1 {
+			t.Errorf("-v: %d lines for %s, want 1", timed[pkg], pkg)
+		}
+	}
+	if got := strings.Join(others, "\n") + "\n"; got != quiet.stderr {
+		t.Errorf("-v: besides the packages' lines, stderr is\n%s\nwithout -v\n%s", got, quiet.stderr)
+	}
+	if strings.Contains(quiet.stderr, "packages") || strings.Contains(quiet.stderr, "\r") {
+		t.Errorf("without a terminal, progress was shown:\n%q", quiet.stderr)
+	}
+}
