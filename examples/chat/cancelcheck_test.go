@@ -12,6 +12,7 @@ import (
 	// What the binary is built from: go test then runs this test again
 	// when an analyzer changes, instead of reporting a stale cached ok.
 	_ "github.com/cancelcheck/cancelcheck/analyzers"
+	_ "github.com/cancelcheck/cancelcheck/internal/driver"
 )
 
 // A finding is what the test compares of a diagnostic: its rule, the base

@@ -11,6 +11,7 @@ import (
 	// What the binary is built from: go test then runs this test again
 	// when an analyzer changes, instead of reporting a stale cached ok.
 	_ "github.com/cancelcheck/cancelcheck/analyzers"
+	_ "github.com/cancelcheck/cancelcheck/internal/driver"
 )
 
 // want are the findings of cancelcheck on the example, as "rule file:line":
