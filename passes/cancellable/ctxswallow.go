@@ -721,8 +721,11 @@ func (f *Func) retriedAfterCancel(t *taint) {
 	instrs:
 		for _, instr := range it.b.Instrs[it.i:] {
 			if instr == ssa.Instruction(call) {
+				if perItem {
+					break instrs // the next item: what counts is how the loop ends
+				}
 				if it.mode != modeMaybe || t.src.value == nil {
-					f.reportRetry(t, call, it.h, perItem)
+					f.reportRetry(t, call, it.h, false)
 					return
 				}
 				break instrs
@@ -731,7 +734,15 @@ func (f *Func) retriedAfterCancel(t *taint) {
 				break instrs
 			}
 			switch instr := instr.(type) {
-			case *ssa.Return, *ssa.Panic:
+			case *ssa.Return:
+				// A loop over items ends, with no look at the context on
+				// the way, in a return of its result and a nil error.
+				if perItem && it.mode != modeMaybe && returnsNil(instr) {
+					f.reportRetry(t, call, it.h, true)
+					return
+				}
+				break instrs
+			case *ssa.Panic:
 				break instrs
 			case *ssa.Call:
 				if callee := f.Callee(instr.Common()); callee.Func != nil && cancelmodel.NoReturn(callee.Func) {
@@ -839,8 +850,8 @@ func (f *Func) loopVariant(v ssa.Value, b *ssa.BasicBlock, seen map[ssa.Value]bo
 	switch v := v.(type) {
 	case *ssa.Phi:
 		return true
-	case *ssa.Next, *ssa.Lookup:
-		return true
+	case *ssa.Next, *ssa.Lookup, *ssa.Select:
+		return true // a range's next element, a value received each round
 	case *ssa.Alloc:
 		// A variable of the round (&item, &Addr{IP: ip}): what is stored
 		// into it, or into its fields and elements.

@@ -314,7 +314,13 @@ func (f *Func) taint(src *source) *taint {
 	for i := range t.cuts {
 		c := &t.cuts[i]
 		sub := t.f.taint(&source{fn: src.fn, value: c.at, flags: Cancel, via: src.via})
-		for _, k := range sub.uses {
+		for instr, k := range sub.uses {
+			if _, ret := instr.(*ssa.Return); c.typ != nil && !ret {
+				// An error type made around the error is a cut when it is
+				// returned: handed to a function or sent, it may be opened
+				// again by its type (a panic carrier, a channel's envelope).
+				continue
+			}
 			if k == usePropagate {
 				c.passed = true
 				if instr, ok := c.at.(ssa.Instruction); ok {

@@ -370,3 +370,33 @@ func (c *Cache) replicate(stop <-chan struct{}) {
 		c.pending <- &Item{}
 	}
 }
+
+// Tries each peer in turn, round after round, while the context lasts: the
+// loop over peers goes on after a failure, and the outer loop ends once
+// the context is done, with its error.
+func (c *Cache) promote(ctx context.Context, peers []string) (int64, error) {
+	for ctx.Err() == nil {
+		for _, p := range peers {
+			res, err := c.db.ExecContext(ctx, "select promote(?)", p)
+			if err == nil {
+				return res.RowsAffected()
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return 0, ctx.Err()
+}
+
+// A worker whose rounds are messages: a failure of one is not retried.
+func (c *Cache) worker(ctx context.Context, msgs <-chan string, stop <-chan struct{}) {
+	for {
+		select {
+		case m := <-msgs:
+			if _, err := c.db.ExecContext(ctx, "insert into log values (?)", m); err != nil {
+				log.Printf("log %s: %v", m, err)
+			}
+		case <-stop:
+			return
+		}
+	}
+}
