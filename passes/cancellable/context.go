@@ -243,10 +243,18 @@ func (f *Func) ctxErrorFlags(call *ssa.Call, index int) Flags {
 			return 0
 		}
 		if callee := f.Callee(c); f.s.analysed(callee) {
-			return callee.Summary.Result(index) & (Ctx | Wrapped)
+			return callee.Summary.Result(index) & (CtxAny | Wrapped)
 		}
-		if f.givenContext(c, Callee{}) {
-			return Ctx | Wrapped
+		if pkg := c.Method.Pkg(); pkg != nil && cancelmodel.Modelled(pkg.Path()) {
+			// An interface of the standard library: its methods given a
+			// context (http.RoundTripper.RoundTrip) fail with its error.
+			if f.givenContext(c, Callee{}) {
+				return Ctx | Wrapped
+			}
+			return 0
+		}
+		if f.givenContextDirectly(c) {
+			return CtxGuess | Wrapped
 		}
 		return 0
 	}
@@ -266,13 +274,33 @@ func (f *Func) ctxErrorFlags(call *ssa.Call, index int) Flags {
 		if f.onlyUncancellable(c) {
 			return 0 // limiter.Wait(context.Background()): its context cannot end
 		}
-		return callee.Summary.Result(index) & (Ctx | Wrapped)
+		return callee.Summary.Result(index) & (CtxAny | Wrapped)
 	case callee.Runtime != "", cancelmodel.BindsContext(callee.Func):
 		return 0
-	case f.givenContext(c, callee):
-		return Ctx | Wrapped
+	case callee.Func != nil && callee.Func.Pkg() != nil && cancelmodel.Modelled(callee.Func.Pkg().Path()):
+		if f.givenContext(c, callee) {
+			return Ctx | Wrapped // the standard library's I/O
+		}
+	case f.givenContextDirectly(c):
+		return CtxGuess | Wrapped // code out of sight, given the context
 	}
 	return 0
+}
+
+// givenContextDirectly reports whether one of a call's arguments (the
+// receiver included) is a context that may be cancelled: for code out of
+// sight, a handle it is given says less than a context.
+func (f *Func) givenContextDirectly(c *ssa.CallCommon) bool {
+	args := c.Args
+	if c.IsInvoke() {
+		args = append([]ssa.Value{c.Value}, args...)
+	}
+	for _, a := range args {
+		if cancelmodel.IsContextType(a.Type()) && f.ctxCancellable(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // An Origin says where a function's error result gets a context error
@@ -325,7 +353,7 @@ func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 			}
 		}
 	}
-	if call == nil || f.callErrorFlags(call, index, make(map[ssa.Value]bool))&Ctx == 0 {
+	if call == nil || f.callErrorFlags(call, index, make(map[ssa.Value]bool))&CtxAny == 0 {
 		return Origin{}, false
 	}
 	c := call.Common()
@@ -411,7 +439,7 @@ func (f *Func) origins() {
 			continue
 		}
 		for i, v := range ret.Results {
-			if i >= results.Len() || f.Summary.Result(i)&Ctx == 0 ||
+			if i >= results.Len() || f.Summary.Result(i)&CtxAny == 0 ||
 				slices.ContainsFunc(f.Summary.Origins, func(o Origin) bool { return o.Result == i }) {
 				continue
 			}

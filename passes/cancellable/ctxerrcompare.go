@@ -273,7 +273,7 @@ func (f *Func) callMayHoldWrappedCtx(call *ssa.Call, i int) bool {
 	if fl&Wrapped != 0 {
 		return true
 	}
-	if fl&Ctx != 0 {
+	if fl&CtxAny != 0 {
 		return false // a context's own error, or a callee that returns it so
 	}
 	c := call.Common()

@@ -37,7 +37,7 @@ func detectCtxSwallow(f *Func) {
 	}
 	f.reportedAsSuccess()
 	for _, t := range f.flows() {
-		if t.src.flags&Ctx != 0 && !t.src.errback && t.src.instr != nil {
+		if t.src.flags&CtxAny != 0 && !t.src.errback && t.src.instr != nil {
 			f.retriedAfterCancel(t)
 		}
 	}
@@ -179,7 +179,7 @@ func (f *Func) endingTest(ifi *ssa.If, owner *Func, deadline, cancels bool) (end
 		if ctx := f.errOf(err); ctx != nil {
 			return f.ownContext(ctx)
 		}
-		return owner.hasContextParam() || f.ErrorFlags(err)&Ctx != 0
+		return owner.hasContextParam() || f.ErrorFlags(err)&CtxAny != 0
 	}
 	switch c := cond.(type) {
 	case *ssa.BinOp:
@@ -793,7 +793,7 @@ func (f *Func) reportRetry(t *taint, call *ssa.Call, h *ssa.If, perItem bool) {
 		why = "after a cancellation every item left fails at once and is skipped" + f.fromWhere(t.src.value)
 	}
 	if t.src.hypothetical {
-		f.reportParam(t.src, Ctx, CtxSwallow, pos, Because(msg, why))
+		f.reportParam(t.src, CtxAny, CtxSwallow, pos, Because(msg, why))
 		return
 	}
 	f.Report(CtxSwallow, pos, Because(msg, why))

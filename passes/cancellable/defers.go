@@ -189,7 +189,7 @@ func detectDeferredOverride(f *Func) {
 					"the function returns a nil error after its return statements ran, so cancelled work carries on as if nothing had happened"))
 			}
 		}
-		if f.s.context && !f.inTestFile() && f.hasValueResult() && (f.hasContextParam() || f.storedFlags(o.result)&Ctx != 0) {
+		if f.s.context && !f.inTestFile() && f.hasValueResult() && (f.hasContextParam() || f.storedFlags(o.result)&CtxAny != 0) {
 			f.ctxOverride(o)
 		}
 	}

@@ -127,9 +127,19 @@ const (
 	// an *http.Response): calls given it may fail with the context's
 	// error.
 	Carrier
+	// CtxGuess: an error result that may be a context error by a guess:
+	// it comes from code out of sight (an interface with no
+	// implementation in sight, a function value of unknown origin) given
+	// a cancellable context. The rules that judge an error by where it
+	// comes from (ctxerrwrap) want Ctx; those that judge what code does
+	// with it (ctxerrcompare, ctxswallow) take either.
+	CtxGuess
 )
 
-var flagNames = []string{"cancel", "firsterror", "shared", "background", "nonnil", "ctx", "wrapped", "carrier"}
+// CtxAny is Ctx or CtxGuess.
+const CtxAny = Ctx | CtxGuess
+
+var flagNames = []string{"cancel", "firsterror", "shared", "background", "nonnil", "ctx", "wrapped", "carrier", "ctxguess"}
 
 func (f Flags) String() string {
 	var parts []string

@@ -128,7 +128,7 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 // wrapped returns the flags of an error that holds an error with flags fl
 // inside a wrapper: the cancellation it may carry is now wrapped.
 func wrapped(fl Flags) Flags {
-	if fl&(Cancel|Ctx) != 0 {
+	if fl&(Cancel|CtxAny) != 0 {
 		fl |= Wrapped
 	}
 	return fl

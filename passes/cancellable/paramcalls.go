@@ -44,7 +44,7 @@ func (f *Func) paramSources() []*source {
 			for i := 0; i < results.Len(); i++ {
 				if cancelmodel.IsError(results.At(i).Type()) {
 					out = append(out, &source{fn: f.SSA, instr: call, value: result(call, i), from: f.paramName(p),
-						flags: Cancel | Ctx | Wrapped, hypothetical: true, param: p})
+						flags: Cancel | CtxAny | Wrapped, hypothetical: true, param: p})
 				}
 			}
 		}

@@ -163,3 +163,47 @@ func (s *Store) evaluate(ctx context.Context) (err error) {
 	}
 	return nil
 }
+
+// A plugin's interface with no implementation in sight, given the
+// context: its error may be the context's by a guess only, and the rule
+// that judges an error by where it comes from does not report a guess.
+type Provisioner interface {
+	Provision(ctx context.Context) error
+}
+
+func provision(ctx context.Context, p Provisioner) error {
+	if err := p.Provision(ctx); err != nil {
+		return fmt.Errorf("provisioning: %v", err)
+	}
+	return nil
+}
+
+// A function value of unknown origin, given the context: a guess too.
+func viaHook(ctx context.Context, hook func(context.Context) error) error {
+	if err := hook(ctx); err != nil {
+		return errors.New("hook: " + err.Error())
+	}
+	return nil
+}
+
+// An interface method given only a handle that carries a context (a
+// response) says even less: not a guess.
+type Decoder interface {
+	Decode(resp *http.Response) error
+}
+
+func decode(ctx context.Context, c *http.Client, d Decoder, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return fmt.Errorf("get: %w", err)
+	}
+	defer resp.Body.Close()
+	if err := d.Decode(resp); err != nil {
+		return fmt.Errorf("decode: %v", err)
+	}
+	return nil
+}
