@@ -90,7 +90,10 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 	if opts.All || isContextRule(rule) {
 		for _, f := range s.funcs {
 			for _, l := range f.latent {
-				if l.Rule == rule && l.local {
+				// A context rule's problem that a function reaches in
+				// another package is reported at the call (ctxbackground's
+				// spawns): context rules have no entry points.
+				if l.Rule == rule && (l.local || isContextRule(rule)) {
 					consider(l, "")
 				}
 			}
