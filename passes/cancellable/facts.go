@@ -360,7 +360,7 @@ func shortPos(pos string) string {
 type Spawn struct {
 	Param int    // the parameter (receiver excluded) whose context the work runs under
 	Pos   string // "file:line:col" of the go statement or the call that starts the work
-	What  string // what starts it: "goroutine", "errgroup.Group.Go", "time.AfterFunc", …
+	What  string // what starts it: "the goroutine", "errgroup.Group.Go", "time.AfterFunc", …
 	Path  []Step // from the function (Path[0]) down to the one that starts the work
 }
 

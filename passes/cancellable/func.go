@@ -41,6 +41,9 @@ type latent struct {
 	pos   token.Pos // the problem (local) or the call site that reaches it (remote)
 	local bool      // the problem itself is in this package
 	fixes []analysis.SuggestedFix
+	// notes are related information shown after the call path: where
+	// the problem's parts are (the context rules' uses of a context).
+	notes []analysis.RelatedInformation
 }
 
 // Pass returns the analysis pass.

@@ -137,7 +137,7 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 // related returns what a finding shows below its message, in order: why
 // it is wrong (at the finding), where each function on the call path
 // calls the next, then, for a problem in another package, the problem
-// itself. A position that this pass's file set cannot show is left out
+// itself, then the problem's notes. A position that this pass's file set cannot show is left out
 // (the message names it): see resolve.
 func (s *state) related(l latent) []analysis.RelatedInformation {
 	var out []analysis.RelatedInformation
@@ -160,7 +160,7 @@ func (s *state) related(l latent) []analysis.RelatedInformation {
 			})
 		}
 	}
-	return out
+	return append(out, l.notes...)
 }
 
 // resolve turns a "file:line:col" position recorded in a fact into a
