@@ -5,8 +5,10 @@ package analyzers
 import (
 	"golang.org/x/tools/go/analysis"
 
+	"github.com/cancelcheck/cancelcheck/passes/ctxbackground"
 	"github.com/cancelcheck/cancelcheck/passes/ctxerrcompare"
 	"github.com/cancelcheck/cancelcheck/passes/ctxerrwrap"
+	"github.com/cancelcheck/cancelcheck/passes/ctxshared"
 	"github.com/cancelcheck/cancelcheck/passes/ctxswallow"
 	"github.com/cancelcheck/cancelcheck/passes/firsterror"
 	"github.com/cancelcheck/cancelcheck/passes/logcontextleak"
@@ -24,4 +26,6 @@ var All = []*analysis.Analyzer{
 	ctxerrcompare.Analyzer,
 	ctxerrwrap.Analyzer,
 	ctxswallow.Analyzer,
+	ctxshared.Analyzer,
+	ctxbackground.Analyzer,
 }

@@ -68,6 +68,24 @@ type Summary struct {
 	// Forwards lists the results that are what a function passed as a
 	// parameter returns: a WithLock-style wrapper (see Forward).
 	Forwards []Forward
+	// CtxParams lists the parameters (by index, receiver excluded) that
+	// hold a context (or a request, a stream) under which the function
+	// does work, or which it hands back: it gives the context, or one
+	// derived from it, to calls that may work under it, keeps it, or
+	// returns it. Waiting for it to end (Done) or reading its error is no
+	// work. A caller's context given there governs work.
+	CtxParams []int
+
+	// SpawnsParams lists the function parameters (by index, receiver
+	// excluded) that the function starts in the background and does not
+	// wait for: a go statement, a worker pool, a helper that does.
+	SpawnsParams []int
+
+	// Spawns lists the work the function starts in the background, and
+	// does not wait for, under the context of one of its parameters: a
+	// caller that passes a request's context there starts work that the
+	// request's end cancels.
+	Spawns []Spawn
 
 	// Cancellable reports a //cancelcheck:cancellable entry point.
 	Cancellable bool
@@ -272,6 +290,18 @@ func (s *Summary) String() string {
 		sep()
 		fmt.Fprintf(&b, "result%d=param%d.result%d", fw.Result, fw.Param, fw.Of)
 	}
+	if len(s.CtxParams) > 0 {
+		sep()
+		fmt.Fprintf(&b, "ctx%v", s.CtxParams)
+	}
+	if len(s.SpawnsParams) > 0 {
+		sep()
+		fmt.Fprintf(&b, "spawnsfunc%v", s.SpawnsParams)
+	}
+	for _, sp := range s.Spawns {
+		sep()
+		fmt.Fprintf(&b, "spawns%d@%s", sp.Param, shortPos(sp.Pos))
+	}
 	for _, p := range s.Latent {
 		sep()
 		fmt.Fprintf(&b, "%s@%s", p.Rule, shortPos(p.Pos))
@@ -283,6 +313,7 @@ func (s *Summary) String() string {
 func (s *Summary) isZero() bool {
 	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
 		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.Forwards) == 0 && len(s.ParamProblems) == 0 && len(s.Dynamic) == 0 && len(s.Makes) == 0 &&
+		len(s.CtxParams) == 0 && len(s.SpawnsParams) == 0 && len(s.Spawns) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -323,6 +354,11 @@ func (s *Summary) normalize() {
 	if len(s.Makes) == 0 {
 		s.Makes = nil
 	}
+	slices.Sort(s.CtxParams)
+	s.CtxParams = slices.Compact(s.CtxParams)
+	slices.Sort(s.SpawnsParams)
+	s.SpawnsParams = slices.Compact(s.SpawnsParams)
+	s.Spawns = normalizeSpawns(s.Spawns)
 	s.Latent = normalizeProblems(s.Latent)
 }
 
@@ -402,6 +438,43 @@ func shortPos(pos string) string {
 		file = file[i+1:]
 	}
 	return fmt.Sprintf("%s:%d", file, line)
+}
+
+// A Spawn is background work that a function starts, and does not wait
+// for, under the context of one of its parameters (Summary.Spawns).
+type Spawn struct {
+	Param int    // the parameter (receiver excluded) whose context the work runs under
+	Pos   string // "file:line:col" of the go statement or the call that starts the work
+	What  string // what starts it: "the goroutine", "errgroup.Group.Go", "time.AfterFunc", …
+	Path  []Step // from the function (Path[0]) down to the one that starts the work
+}
+
+// normalizeSpawns keeps, for each parameter and position, the spawn with
+// the shortest path, sorted, at most MaxLatent per parameter.
+func normalizeSpawns(sp []Spawn) []Spawn {
+	if len(sp) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(sp, func(a, b Spawn) int {
+		return cmp.Or(cmp.Compare(a.Param, b.Param), comparePos(a.Pos, b.Pos),
+			cmp.Compare(len(a.Path), len(b.Path)), compareSteps(a.Path, b.Path))
+	})
+	out := sp[:0]
+	n := 0
+	for i, s := range sp {
+		if i > 0 && s.Param == sp[i-1].Param && s.Pos == sp[i-1].Pos {
+			continue
+		}
+		if i == 0 || s.Param != sp[i-1].Param {
+			n = 0
+		}
+		if n == MaxLatent {
+			continue
+		}
+		n++
+		out = append(out, s)
+	}
+	return slices.Clip(out)
 }
 
 // PackageFact marks a package that cancellable analysed: it imports the

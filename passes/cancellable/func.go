@@ -51,6 +51,9 @@ type latent struct {
 	pos   token.Pos // the problem (local) or the call site that reaches it (remote)
 	local bool      // the problem itself is in this package
 	fixes []analysis.SuggestedFix
+	// notes are related information shown after the call path: where
+	// the problem's parts are (the context rules' uses of a context).
+	notes []analysis.RelatedInformation
 }
 
 // Pass returns the analysis pass.
@@ -434,8 +437,8 @@ func (f *Func) inherit(callee Callee, site token.Pos) {
 			f.inherit(m, site)
 		}
 	}
-	if len(callee.Members) > 0 {
-		return
+	if len(callee.Members) > 0 || callee.Local == f {
+		return // a call of itself adds no problem it does not have, only doubles them
 	}
 	if callee.Local != nil && len(callee.Local.latent) == 0 || callee.Local == nil && len(callee.Summary.Latent) == 0 {
 		return

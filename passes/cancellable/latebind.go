@@ -41,8 +41,23 @@ func dynKey(m *types.Func) string {
 // recordDynamic records an open call through an interface made at site.
 func (f *Func) recordDynamic(c *ssa.CallCommon, site token.Pos) {
 	if key := dynKey(c.Method); key != "" {
-		f.Summary.Dynamic = append(f.Summary.Dynamic, DynCall{Method: key, Path: []Step{f.stepAt(site)}})
+		f.addDynamic(DynCall{Method: key, Path: []Step{f.stepAt(site)}})
 	}
+}
+
+// addDynamic adds an open interface call, keeping one path per method,
+// the shortest: a function that calls itself at several sites would
+// otherwise double its list at each of them.
+func (f *Func) addDynamic(d DynCall) {
+	for i, old := range f.Summary.Dynamic {
+		if old.Method == d.Method {
+			if len(d.Path) < len(old.Path) {
+				f.Summary.Dynamic[i] = d
+			}
+			return
+		}
+	}
+	f.Summary.Dynamic = append(f.Summary.Dynamic, d)
 }
 
 // inheritDynamic adds a callee's open interface calls to the function's,
@@ -53,11 +68,11 @@ func (f *Func) inheritDynamic(callee Callee, site token.Pos) {
 			f.inheritDynamic(m, site)
 		}
 	}
-	if len(callee.Members) > 0 || callee.Summary == nil {
+	if len(callee.Members) > 0 || callee.Summary == nil || callee.Local == f {
 		return
 	}
 	for _, d := range callee.Summary.Dynamic {
-		f.Summary.Dynamic = append(f.Summary.Dynamic, DynCall{Method: d.Method, Path: prepend(f.stepAt(site), d.Path)})
+		f.addDynamic(DynCall{Method: d.Method, Path: prepend(f.stepAt(site), d.Path)})
 	}
 }
 

@@ -100,7 +100,8 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 			for _, l := range f.latent {
 				// A context rule's problem of another package is here only
 				// when a function this one passes triggers it (a
-				// ParamProblem): reported at the call.
+				// ParamProblem) or a call reaches it (ctxbackground's
+				// spawns): reported at the call.
 				if l.Rule == rule && (l.local || isContextRule(rule)) {
 					consider(l, "")
 				}
@@ -148,7 +149,7 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 // related returns what a finding shows below its message, in order: why
 // it is wrong (at the finding), where each function on the call path
 // calls the next, then, for a problem in another package, the problem
-// itself. A position that this pass's file set cannot show is left out
+// itself, then the problem's notes. A position that this pass's file set cannot show is left out
 // (the message names it): see resolve.
 func (s *state) related(l latent) []analysis.RelatedInformation {
 	var out []analysis.RelatedInformation
@@ -171,7 +172,7 @@ func (s *state) related(l latent) []analysis.RelatedInformation {
 			})
 		}
 	}
-	return out
+	return append(out, l.notes...)
 }
 
 // resolve turns a "file:line:col" position recorded in a fact into a

@@ -18,16 +18,18 @@ const (
 	CtxErrCompare = "ctxerrcompare"
 	CtxErrWrap    = "ctxerrwrap"
 	CtxSwallow    = "ctxswallow"
+	CtxShared     = "ctxshared"
+	CtxBackground = "ctxbackground"
 )
 
 // Rules lists the rules' names, in the suite's order.
-var Rules = []string{SwallowedCancel, FirstErrorRule, SharedDeferred, LogContextLeak, CtxErrCompare, CtxErrWrap, CtxSwallow}
+var Rules = []string{SwallowedCancel, FirstErrorRule, SharedDeferred, LogContextLeak, CtxErrCompare, CtxErrWrap, CtxSwallow, CtxShared, CtxBackground}
 
 // contextRules are the rules of context code. Code is cancellable
 // wherever a context flows, so they need no entry point: each reports the
 // problems of the package being analysed where they are, and they never
 // travel up call paths or into facts.
-var contextRules = []string{CtxErrCompare, CtxErrWrap, CtxSwallow}
+var contextRules = []string{CtxErrCompare, CtxErrWrap, CtxSwallow, CtxShared, CtxBackground}
 
 // isContextRule reports whether rule is one of contextRules.
 func isContextRule(rule string) bool { return slices.Contains(contextRules, rule) }

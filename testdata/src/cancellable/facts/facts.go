@@ -90,3 +90,57 @@ func logIt(prefix string, err error) { // want logIt:"reads\\[1\\]"
 }
 
 func keep(err error) error { return err } // want keep:"passes0->0"
+
+// A Walker with no implementation in sight: its calls are bound where one
+// is (late binding).
+type Walker interface{ Walk(t *deferred.Task) error }
+
+// A function that calls itself at many sites keeps one path per open
+// call: inheriting its own list at each site doubled it (2^40 entries
+// here, out of memory, on internal/fuzz of the standard library).
+func walk(t *deferred.Task, w Walker, n int) { // want walk:"calls\\(facts.Walker.Walk\\) ctx\\[0\\] swallowedcancel@facts.go:103"
+	if n == 0 {
+		w.Walk(t)
+		return
+	}
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+	walk(t, w, n-1)
+}

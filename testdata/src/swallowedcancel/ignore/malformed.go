@@ -22,7 +22,7 @@ func OnMalformed(t *deferred.Task) error {
 		log.Print(err)
 	}
 	_, err = deferred.Await(t, deferred.New[int](nil))
-	/* // want `//cancelcheck:ignore the: no rule is named the \(the rules are swallowedcancel, firsterror, shareddeferred, logcontextleak, ctxerrcompare, ctxerrwrap, ctxswallow\)` */ //cancelcheck:ignore the refresh is best effort
+	/* // want `//cancelcheck:ignore the: no rule is named the \(the rules are swallowedcancel, firsterror, shareddeferred, logcontextleak, ctxerrcompare, ctxerrwrap, ctxswallow, ctxshared, ctxbackground\)` */ //cancelcheck:ignore the refresh is best effort
 	if err != nil {                                                                                                                              // want `the error from Await may be a cancellation`
 		log.Print(err)
 	}
