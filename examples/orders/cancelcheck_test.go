@@ -17,8 +17,11 @@ import (
 // want are the findings of cancelcheck on the example, as "rule file:line":
 // one per hazard, and none in the correct code.
 var want = []string{
-	"ctxerrcompare api_bad.go:29",    // err == context.Canceled
-	"ctxerrcompare api_bad.go:45",    // strings.Contains(err.Error(), "context deadline exceeded")
+	"ctxerrcompare api_bad.go:34",    // err == context.Canceled
+	"ctxerrcompare api_bad.go:50",    // strings.Contains(err.Error(), "context deadline exceeded")
+	"ctxbackground api_bad.go:78",    // go a.audit(r.Context(), ...)
+	"ctxbackground api_bad.go:97",    // the same, in a helper given r.Context()
+	"ctxshared inventory_bad.go:48",  // singleflight.Group.Do under the first caller's ctx
 	"ctxswallow inventory_bad.go:25", // return 0, nil after <-ctx.Done()
 	"ctxswallow inventory_bad.go:35", // a retry with a blind backoff
 	"ctxerrwrap store_bad.go:20",     // fmt.Errorf with %v

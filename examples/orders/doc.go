@@ -11,7 +11,8 @@
 // with the hazards that cancellation brings to context code: a
 // cancellation misidentified with ==, cut out of the error's chain with
 // %v, swallowed and reported as success, retried after the context is
-// done. Run cancelcheck on it from the repository's root:
+// done; work shared by concurrent callers (singleflight) under the first
+// caller's context, and background work under a request's context. Run cancelcheck on it from the repository's root:
 //
 //	go run ./cmd/cancelcheck ./examples/...
 //

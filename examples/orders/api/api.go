@@ -10,6 +10,7 @@ import (
 	"log"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/cancelcheck/cancelcheck/examples/orders/inventory"
 	"github.com/cancelcheck/cancelcheck/examples/orders/store"
@@ -64,7 +65,20 @@ func (a *API) PostOrder(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
+	// The audit record is written after the answer, so not under the
+	// request's context, which ends when this handler returns.
+	go a.audit(context.WithoutCancel(r.Context()), "created", id)
 	writeJSON(w, map[string]int64{"id": id})
+}
+
+// audit records an event in the audit log, with a time limit of its own:
+// it runs in the background, after the handler has answered.
+func (a *API) audit(ctx context.Context, kind string, id int64) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := a.Orders.RecordEvent(ctx, kind, id); err != nil {
+		log.Printf("audit: %v", err)
+	}
 }
 
 // GetCustomerOrders answers a customer's orders.

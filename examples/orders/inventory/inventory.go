@@ -8,12 +8,16 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // Client calls the inventory service at BaseURL.
 type Client struct {
 	BaseURL string
 	HTTP    *http.Client
+
+	stock singleflight.Group // in-flight stock requests, by sku
 }
 
 // Stock returns how many of sku are in stock. The request carries the
@@ -69,4 +73,27 @@ func (c *Client) post(ctx context.Context, path string, quantity int) error {
 		return fmt.Errorf("post %s: %s", path, resp.Status)
 	}
 	return nil
+}
+
+// SharedStock is Stock asked once for all the callers that ask for the
+// same sku at the same time. The shared request runs detached from every
+// caller (context.WithoutCancel keeps the values, not the cancellation)
+// with a time limit of its own: one caller that goes away does not fail
+// the others, and each caller still stops waiting when its own context
+// ends.
+func (c *Client) SharedStock(ctx context.Context, sku string) (int, error) {
+	ch := c.stock.DoChan(sku, func() (any, error) {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		return c.Stock(ctx, sku)
+	})
+	select {
+	case r := <-ch:
+		if r.Err != nil {
+			return 0, r.Err
+		}
+		return r.Val.(int), nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
 }

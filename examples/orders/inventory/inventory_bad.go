@@ -39,3 +39,17 @@ func (c *Client) ReserveBlindly(ctx context.Context, sku string, quantity int) e
 	}
 	return err
 }
+
+// SharedStockUnderCaller asks once for all the callers that ask for the
+// same sku at the same time, under the first caller's context.
+// Hazard (ctxshared): when that caller goes away, every caller waiting
+// for the same sku gets its cancellation.
+func (c *Client) SharedStockUnderCaller(ctx context.Context, sku string) (int, error) {
+	v, err, _ := c.stock.Do(sku, func() (any, error) {
+		return c.Stock(ctx, sku)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return v.(int), nil
+}

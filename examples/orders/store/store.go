@@ -94,3 +94,11 @@ func (s *Store) Cancel(ctx context.Context, ids []int64) error {
 	}
 	return nil
 }
+
+// RecordEvent appends an event about an order to the audit log.
+func (s *Store) RecordEvent(ctx context.Context, kind string, id int64) error {
+	if _, err := s.DB.ExecContext(ctx, "insert into audit (kind, order_id) values ($1, $2)", kind, id); err != nil {
+		return fmt.Errorf("audit %s of order %d: %w", kind, id, err)
+	}
+	return nil
+}
