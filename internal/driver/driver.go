@@ -97,10 +97,6 @@ type options struct {
 // go to stderr.
 func Main(args []string, suite []*analysis.Analyzer, stdout, stderr io.Writer) int {
 	opts, err := parse(args, suite, stderr)
-	if err == nil {
-		f, _ := stderr.(*os.File)
-		opts.progress = newProgress(stderr, isTerminal(f), opts.verbose)
-	}
 	if errors.Is(err, flag.ErrHelp) {
 		return ExitClean
 	}
@@ -109,6 +105,8 @@ func Main(args []string, suite []*analysis.Analyzer, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "run 'cancelcheck -help' for usage\n")
 		return ExitError
 	}
+	f, _ := stderr.(*os.File)
+	opts.progress = newProgress(stderr, isTerminal(f), opts.verbose)
 	var base *baseline.Baseline
 	if opts.baseline != "" {
 		if base, err = readBaseline(opts.baseline); err != nil {

@@ -7,6 +7,7 @@ import (
 	"go/token"
 	"go/types"
 	"log"
+	"maps"
 	"net/url"
 	"os"
 	"reflect"
@@ -75,13 +76,7 @@ func (r *runner) analyse(u *unit, files []*ast.File, info *types.Info) {
 	}
 	results := make(map[*analysis.Analyzer]any)
 	errs := make(map[*analysis.Analyzer]error)
-	imports := slices.Sorted(func(yield func(string) bool) {
-		for path := range u.imports {
-			if !yield(path) {
-				return
-			}
-		}
-	})
+	imports := slices.Sorted(maps.Keys(u.imports))
 	module := &analysis.Module{}
 	if u.pkg.Module != nil {
 		module = analysisModule(u.pkg.Module)
@@ -134,7 +129,7 @@ func (r *runner) analyse(u *unit, files []*ast.File, info *types.Info) {
 					}
 					diags = append(diags, d)
 				},
-				ReadFile: readFile(u.pkg, files, r),
+				ReadFile: r.readFile(u.pkg, files),
 
 				ImportObjectFact:  func(obj types.Object, fact analysis.Fact) bool { return r.objectFact(u, obj, fact) },
 				ImportPackageFact: func(pkg *types.Package, fact analysis.Fact) bool { return r.packageFact(u, pkg, fact) },
@@ -289,7 +284,7 @@ func exportedFrom(obj types.Object, pkg *types.Package) bool {
 
 // readFile implements Pass.ReadFile: the package's own files only, as
 // the x/tools drivers allow.
-func readFile(p *packages.Package, files []*ast.File, r *runner) func(string) ([]byte, error) {
+func (r *runner) readFile(p *packages.Package, files []*ast.File) func(string) ([]byte, error) {
 	return func(name string) ([]byte, error) {
 		ok := slices.Contains(p.OtherFiles, name) || slices.Contains(p.IgnoredFiles, name) ||
 			slices.ContainsFunc(files, func(f *ast.File) bool { return r.fset.File(f.FileStart).Name() == name })
