@@ -312,11 +312,21 @@ type Origin struct {
 	Path   []Step // from the function (Path[0]) to the one that makes the call
 	What   string // the call: "ctx.Err()", "sql.DB.QueryContext"
 	Pos    string // "file:line:col" of the call
+	Guess  bool   // the call is code out of sight given the context (CtxGuess)
 }
 
 // originOf returns where a context error in v comes from, following v
-// back as ErrorFlags does, or false.
-func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
+// back as ErrorFlags does, or false: a certain origin (Ctx) where one is
+// found, else a guessed one.
+func (f *Func) originOf(v ssa.Value) (Origin, bool) {
+	if o, ok := f.originWith(v, Ctx, make(map[ssa.Value]bool)); ok {
+		return o, true
+	}
+	return f.originWith(v, CtxAny, make(map[ssa.Value]bool))
+}
+
+// originWith is originOf for the origins whose flags meet want.
+func (f *Func) originWith(v ssa.Value, want Flags, seen map[ssa.Value]bool) (Origin, bool) {
 	if v == nil || seen[v] {
 		return Origin{}, false
 	}
@@ -331,29 +341,33 @@ func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 		call = v
 	case *ssa.Phi:
 		for _, e := range v.Edges {
-			if o, ok := f.originOf(e, seen); ok {
+			if o, ok := f.originWith(e, want, seen); ok {
 				return o, true
 			}
 		}
 	case *ssa.MakeInterface:
 		if _, ok := f.holderFlags(v.X, make(map[ssa.Value]bool)); ok {
-			return f.heldOrigin(v.X, seen)
+			return f.heldOrigin(v.X, want, seen)
 		}
-		return f.originOf(v.X, seen)
+		return f.originWith(v.X, want, seen)
 	case *ssa.ChangeInterface:
-		return f.originOf(v.X, seen)
+		return f.originWith(v.X, want, seen)
 	case *ssa.ChangeType:
-		return f.originOf(v.X, seen)
+		return f.originWith(v.X, want, seen)
 	case *ssa.UnOp:
 		if _, ok := v.X.(*ssa.Alloc); ok && v.Op == mulOp {
 			for _, val := range reachingStores(v) {
-				if o, ok := f.originOf(val, seen); ok {
+				if o, ok := f.originWith(val, want, seen); ok {
 					return o, true
 				}
 			}
 		}
 	}
-	if call == nil || f.callErrorFlags(call, index, make(map[ssa.Value]bool))&CtxAny == 0 {
+	if call == nil {
+		return Origin{}, false
+	}
+	fl := f.callErrorFlags(call, index, make(map[ssa.Value]bool))
+	if fl&want == 0 {
 		return Origin{}, false
 	}
 	c := call.Common()
@@ -363,7 +377,7 @@ func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 	// Through a wrapper or a helper that passes an argument on.
 	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
 		for _, a := range Args(c) {
-			if o, ok := f.originOf(a, seen); ok {
+			if o, ok := f.originWith(a, want, seen); ok {
 				return o, true
 			}
 		}
@@ -373,7 +387,7 @@ func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 		args := c.Args[recvOffset(c, callee):]
 		for _, p := range callee.Summary.ParamErrs {
 			if p.Result == index && p.Cut == "" && p.Param < len(args) {
-				if o, ok := f.originOf(args[p.Param], seen); ok {
+				if o, ok := f.originWith(args[p.Param], want, seen); ok {
 					return o, true
 				}
 			}
@@ -388,7 +402,7 @@ func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 			sub = callee.Summary.Origins
 		}
 		for _, o := range sub {
-			if o.Result == index {
+			if o.Result == index && (want&CtxGuess != 0 || !o.Guess) {
 				here.Call = f.s.pass.Fset.Position(pos).String()
 				o.Path = prepend(here, o.Path)
 				return o, true
@@ -399,11 +413,11 @@ func (f *Func) originOf(v ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 	if f.errOf(call) != nil {
 		what = "ctx.Err()"
 	}
-	return Origin{Path: []Step{here}, What: what, Pos: f.s.pass.Fset.Position(pos).String()}, true
+	return Origin{Path: []Step{here}, What: what, Pos: f.s.pass.Fset.Position(pos).String(), Guess: fl&Ctx == 0}, true
 }
 
 // heldOrigin is originOf for the errors a holder holds.
-func (f *Func) heldOrigin(h ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
+func (f *Func) heldOrigin(h ssa.Value, want Flags, seen map[ssa.Value]bool) (Origin, bool) {
 	alloc, ok := h.(*ssa.Alloc)
 	if !ok {
 		if u, isLoad := h.(*ssa.UnOp); isLoad {
@@ -420,7 +434,7 @@ func (f *Func) heldOrigin(h ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 		}
 		for _, rr := range *fa.Referrers() {
 			if st, ok := rr.(*ssa.Store); ok && st.Addr == fa {
-				if o, ok := f.originOf(st.Val, seen); ok {
+				if o, ok := f.originWith(st.Val, want, seen); ok {
 					return o, true
 				}
 			}
@@ -433,19 +447,22 @@ func (f *Func) heldOrigin(h ssa.Value, seen map[ssa.Value]bool) (Origin, bool) {
 // where it comes from.
 func (f *Func) origins() {
 	results := f.SSA.Signature.Results()
-	for _, b := range f.SSA.Blocks {
-		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
-		if !ok {
-			continue
-		}
-		for i, v := range ret.Results {
-			if i >= results.Len() || f.Summary.Result(i)&CtxAny == 0 ||
-				slices.ContainsFunc(f.Summary.Origins, func(o Origin) bool { return o.Result == i }) {
+	// Certain origins first, from any return; then guesses.
+	for _, want := range []Flags{Ctx, CtxAny} {
+		for _, b := range f.SSA.Blocks {
+			ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+			if !ok {
 				continue
 			}
-			if o, ok := f.originOf(v, make(map[ssa.Value]bool)); ok {
-				o.Result = i
-				f.Summary.Origins = append(f.Summary.Origins, o)
+			for i, v := range ret.Results {
+				if i >= results.Len() || f.Summary.Result(i)&CtxAny == 0 ||
+					slices.ContainsFunc(f.Summary.Origins, func(o Origin) bool { return o.Result == i }) {
+					continue
+				}
+				if o, ok := f.originWith(v, want, make(map[ssa.Value]bool)); ok {
+					o.Result = i
+					f.Summary.Origins = append(f.Summary.Origins, o)
+				}
 			}
 		}
 	}
@@ -468,7 +485,7 @@ func (f *Func) fromWhere(v ssa.Value) string {
 	if v == nil {
 		return ""
 	}
-	o, ok := f.originOf(v, make(map[ssa.Value]bool))
+	o, ok := f.originOf(v)
 	if !ok || len(o.Path) == 0 {
 		return ""
 	}

@@ -702,7 +702,7 @@ func (f *Func) retriedAfterCancel(t *taint) {
 	// result, which is the cancelled operation's part passed off as the
 	// whole.
 	perItem := f.perItem(call)
-	if perItem && !(f.hasValueResult() && f.returnsNilError()) {
+	if perItem && (!(f.hasValueResult() && f.returnsNilError()) || f.loopChecksContext(call, t)) {
 		return
 	}
 	type item struct {
@@ -816,6 +816,24 @@ func (f *Func) inLoop(instr ssa.Instruction) bool {
 		}
 		seen[s] = true
 		work = append(work, s.Succs...)
+	}
+	return false
+}
+
+// loopChecksContext reports whether the loop that holds call looks at the
+// context every round (a select on Done, a test of ctx.Err()): a loop
+// over items that does stops at the first round after a cancellation,
+// and what is left is at most the last item's failure.
+func (f *Func) loopChecksContext(call *ssa.Call, t *taint) bool {
+	for _, b := range f.SSA.Blocks {
+		if !f.sameLoop(b, call.Block()) {
+			continue
+		}
+		for _, instr := range b.Instrs {
+			if f.checksContext(instr, t) {
+				return true
+			}
+		}
 	}
 	return false
 }

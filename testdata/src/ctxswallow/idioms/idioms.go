@@ -400,3 +400,24 @@ func (c *Cache) worker(ctx context.Context, msgs <-chan string, stop <-chan stru
 		}
 	}
 }
+
+// A loop over sources that looks at the context each round: it stops at
+// the round after a cancellation, and keeps what the others gave when one
+// source fails for its own reasons (caddy's MultiUpstreams).
+func (c *Cache) fromSources(r *http.Request, sources []string) ([]*Item, error) {
+	var items []*Item
+	for _, src := range sources {
+		select {
+		case <-r.Context().Done():
+			return items, r.Context().Err()
+		default:
+		}
+		it := &Item{}
+		if err := c.db.QueryRowContext(r.Context(), "select k from items where src = ?", src).Scan(&it.Key); err != nil {
+			log.Printf("source %s: %v", src, err)
+			continue
+		}
+		items = append(items, it)
+	}
+	return items, nil
+}
