@@ -45,7 +45,9 @@ func detectCtxBackground(f *Func) {
 	}
 	for _, sp := range f.spawns() {
 		if p := f.startedParam(sp); p >= 0 {
-			f.Summary.SpawnsParams = append(f.Summary.SpawnsParams, p)
+			if !f.waitsForSpawn(sp) { // a helper that runs its functions concurrently and waits: no spawn
+				f.Summary.SpawnsParams = append(f.Summary.SpawnsParams, p)
+			}
 			continue
 		}
 		held := f.workContexts(sp)
@@ -92,6 +94,12 @@ func (f *Func) calledSpawns() {
 			params := callee.CallArgs(c)
 			if callee.Recv && len(params) > 0 {
 				params = params[1:]
+			}
+			// The caller waits for what the callee started: it blocks until
+			// the context ends (a streaming handler), or receives from a
+			// channel it handed over (the work's results).
+			if f.waitsForSpawn(spawn{instr: call, args: params}) {
+				continue
 			}
 			site := f.s.callStart(call.Pos())
 			step := Step{Pkg: f.s.pass.Pkg.Path(), Func: f.Name(), Call: f.s.pass.Fset.Position(site).String()}

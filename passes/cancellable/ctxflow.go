@@ -123,6 +123,9 @@ func (f *Func) ctxUseBy(v ssa.Value, r ssa.Instruction, w *ctxWalk) ctxUse {
 			}
 			return use
 		}
+		if fa, ok := r.Addr.(*ssa.FieldAddr); ok && overridesDone(deref(fa.X.Type())) {
+			return 0 // a context of its own making that is never done (traefik's contextStopPropagation)
+		}
 		return ctxWork // kept where other code may take it
 	case *ssa.MapUpdate:
 		if r.Value == v {
@@ -601,4 +604,21 @@ func (f *Func) spawnPos(instr ssa.Instruction) token.Pos {
 		return f.s.callStart(in.Pos())
 	}
 	return instr.Pos()
+}
+
+// overridesDone reports whether t is a named type that declares its own
+// Done method: a context made of another one, with a Done of its own
+// making, is a detached context written by hand (the Done of
+// context.WithoutCancel), not the one it holds.
+func overridesDone(t types.Type) bool {
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok || !cancelmodel.IsContextType(types.NewPointer(n)) && !cancelmodel.IsContextType(n) {
+		return false
+	}
+	for m := range n.Methods() {
+		if m.Name() == "Done" {
+			return true
+		}
+	}
+	return false
 }

@@ -210,3 +210,93 @@ func (h *Handler) Plain(w http.ResponseWriter, r *http.Request) {
 	id := r.FormValue("id")
 	go func() { println(id) }()
 }
+
+// A streaming handler whose helper starts a subscription in the
+// background under the request's context, and then streams until the
+// request ends: the subscription is meant to end with it (minio's trace
+// and listen handlers).
+type Peer struct{ s *Store }
+
+func (p *Peer) Subscribe(ctx context.Context, events chan<- string) {
+	go func() {
+		for {
+			v, err := p.s.Get(ctx, "events")
+			if err != nil {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Second):
+					continue
+				}
+			}
+			events <- v
+		}
+	}()
+}
+
+func Stream(peers []*Peer) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		events := make(chan string)
+		for _, p := range peers {
+			p.Subscribe(r.Context(), events)
+		}
+		for {
+			select {
+			case ev := <-events:
+				if _, err := w.Write([]byte(ev)); err != nil {
+					return
+				}
+			case <-r.Context().Done():
+				return
+			}
+		}
+	}
+}
+
+// A helper that runs its functions concurrently, one goroutine each, and
+// waits for all of them: what it is given does not outlive the call
+// (minio's SiteReplicationSys.concDo).
+func concDo(self func() error, peers []string, peer func(string) error) error {
+	errs := make([]error, len(peers)+1)
+	var wg sync.WaitGroup
+	wg.Add(len(peers) + 1)
+	go func() {
+		defer wg.Done()
+		errs[0] = self()
+	}()
+	for i := range peers {
+		go func(i int) {
+			defer wg.Done()
+			errs[i+1] = peer(peers[i])
+		}(i)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) Replicate(w http.ResponseWriter, r *http.Request) {
+	err := concDo(func() error { return s.Put(r.Context(), "self") }, []string{"a", "b"},
+		func(p string) error { return s.Put(r.Context(), p) })
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+	}
+}
+
+// A context written by hand that is never done, around the request's:
+// the mirrored request outlives the request (traefik's mirroring).
+type stopPropagation struct{ context.Context }
+
+func (stopPropagation) Done() <-chan struct{} { return nil }
+
+func (s *Store) Mirror(w http.ResponseWriter, r *http.Request, mirror http.Handler) {
+	go func() {
+		ctx := context.WithValue(r.Context(), "mirror", true)
+		mirror.ServeHTTP(w, r.WithContext(stopPropagation{ctx}))
+	}()
+	w.WriteHeader(http.StatusAccepted)
+}
