@@ -50,7 +50,7 @@ func detectCtxBackground(f *Func) {
 			}
 			continue
 		}
-		held := f.workContexts(sp)
+		held := slices.DeleteFunc(f.workContexts(sp), func(h heldCtx) bool { return endsOnReturn(h.value) })
 		if len(held) == 0 || f.waitsForSpawn(sp) {
 			continue
 		}
@@ -609,4 +609,48 @@ func (f *Func) shadowFix(fn *ssa.Function, name, format, message string, fresh [
 	}
 	edits = append(edits, analysis.TextEdit{Pos: at, End: at, NewText: []byte(text.String())})
 	return []analysis.SuggestedFix{{Message: message, TextEdits: edits}}
+}
+
+// endsOnReturn reports whether ctx is derived here by a context.WithCancel
+// form whose cancel the function defers: work under it is meant to end
+// when the function returns, whatever the request does (a connection's
+// reader goroutine under the connection's own context).
+func endsOnReturn(ctx ssa.Value) bool {
+	if a, ok := ctx.(*ssa.Alloc); ok {
+		// A variable a closure captures: what is stored into it.
+		stored := 0
+		for _, r := range *a.Referrers() {
+			if st, ok := r.(*ssa.Store); ok && st.Addr == a {
+				if !endsOnReturn(st.Val) {
+					return false
+				}
+				stored++
+			}
+		}
+		return stored > 0
+	}
+	e, ok := ctx.(*ssa.Extract)
+	if !ok || e.Index != 0 {
+		return false
+	}
+	call, ok := e.Tuple.(*ssa.Call)
+	if !ok {
+		return false
+	}
+	fn := call.Common().StaticCallee()
+	if fn == nil || fn.Object() == nil || !cancelmodel.Cancels(fn.Object().(*types.Func)) {
+		return false
+	}
+	for _, r := range *call.Referrers() {
+		cancel, ok := r.(*ssa.Extract)
+		if !ok || cancel.Index != 1 {
+			continue
+		}
+		for _, u := range *cancel.Referrers() {
+			if d, ok := u.(*ssa.Defer); ok && d.Call.Value == cancel {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -5,6 +5,7 @@ package waits
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
@@ -299,4 +300,20 @@ func (s *Store) Mirror(w http.ResponseWriter, r *http.Request, mirror http.Handl
 		mirror.ServeHTTP(w, r.WithContext(stopPropagation{ctx}))
 	}()
 	w.WriteHeader(http.StatusAccepted)
+}
+
+// Work under a context the function derives and cancels as it returns:
+// it is meant to end then, whatever the request does (minio's grid
+// connection reader).
+func (s *Store) Session(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithCancelCause(r.Context())
+	defer cancel(errors.New("session over"))
+	go func() {
+		for ctx.Err() == nil {
+			if _, err := s.Get(ctx, "ping"); err != nil {
+				return
+			}
+		}
+	}()
+	s.Put(ctx, "session")
 }
