@@ -4,6 +4,7 @@ import (
 	"go/types"
 	"path"
 	"slices"
+	"strings"
 )
 
 // This file is the model behind the rules of work that outlives the
@@ -172,7 +173,29 @@ func LogsOnly(fn *types.Func) bool {
 	case "log", "log/slog", "fmt":
 		return true
 	}
-	return false
+	return loggerFromContext(fn)
+}
+
+// loggerFromContext reports whether fn has the shape of a logging
+// library's lookup of the logger a context carries: a context in, a
+// logger out (zerolog's log.Ctx, containerd's log.G, logr.FromContext,
+// klog.FromContext, ctxzap.Extract). It reads the context's values only.
+func loggerFromContext(fn *types.Func) bool {
+	sig, ok := fn.Type().(*types.Signature)
+	if !ok || sig.Recv() != nil || sig.Params().Len() != 1 || sig.Results().Len() != 1 ||
+		!IsContextType(sig.Params().At(0).Type()) {
+		return false
+	}
+	t := sig.Results().At(0).Type()
+	if p, ok := t.(*types.Pointer); ok {
+		t = p.Elem()
+	}
+	n, ok := types.Unalias(t).(*types.Named)
+	if !ok {
+		return false
+	}
+	name := n.Obj().Name()
+	return strings.Contains(name, "Logger") || name == "Entry"
 }
 
 // A Spawner is a call that starts a function in the background.

@@ -158,3 +158,31 @@ func (c *credCache) getOrCreate(ctx context.Context, p *Profiles, audience strin
 func (i *interceptor) NewStream(ctx context.Context, audience string) (*Profile, error) {
 	return i.cache.getOrCreate(i.ctx, i.p, audience)
 }
+
+// A logger looked up in the caller's context reads its values, not its
+// cancellation (zerolog's log.Ctx, containerd's log.G).
+type Logger struct{ prefix string }
+
+func (l *Logger) Printf(format string, args ...any) {}
+
+type loggerKey struct{}
+
+func LoggerFrom(ctx context.Context) *Logger {
+	if l, ok := ctx.Value(loggerKey{}).(*Logger); ok {
+		return l
+	}
+	return &Logger{}
+}
+
+type Marker struct {
+	group singleflight.Group
+	down  sync.Map
+}
+
+func (m *Marker) MarkDown(ctx context.Context, target string) {
+	m.group.Do(target, func() (any, error) {
+		m.down.Store(target, time.Now())
+		LoggerFrom(ctx).Printf("marked %s down", target)
+		return nil, nil
+	})
+}
