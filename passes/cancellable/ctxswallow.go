@@ -701,6 +701,9 @@ func (f *Func) retriedAfterCancel(t *taint) {
 	// best effort, unless the function then returns a nil error with its
 	// result, which is the cancelled operation's part passed off as the
 	// whole.
+	if f.freshDeadlineEachRound(call) {
+		return // each round has a deadline of its own: its end is the round's answer
+	}
 	perItem := f.perItem(call)
 	if perItem && (!(f.hasValueResult() && f.returnsNilError()) || f.loopChecksContext(call, t)) {
 		return
@@ -850,7 +853,51 @@ func (f *Func) perItem(call *ssa.Call) bool {
 	}
 	// The method's receiver, or the function value called: for _, act :=
 	// range actions { act(…) } calls another function each round.
-	return f.loopVariant(call.Call.Value, call.Block(), make(map[ssa.Value]bool))
+	if f.loopVariant(call.Call.Value, call.Block(), make(map[ssa.Value]bool)) {
+		return true
+	}
+	// A call made only for some items: for _, v := range defaults { if
+	// v.Name == name { check(…) } }.
+	for b := call.Block(); b.Idom() != nil; b = b.Idom() {
+		d := b.Idom()
+		if !f.sameLoop(d, call.Block()) {
+			break
+		}
+		ifi, ok := d.Instrs[len(d.Instrs)-1].(*ssa.If)
+		if !ok || !f.sameLoop(d.Succs[0], d) || !f.sameLoop(d.Succs[1], d) {
+			continue // the loop's own exit test
+		}
+		if b != d.Succs[0] && b != d.Succs[1] || len(b.Preds) != 1 {
+			continue // the call comes after both branches meet again
+		}
+		if f.loopVariant(ifi.Cond, call.Block(), make(map[ssa.Value]bool)) {
+			return true
+		}
+	}
+	return false
+}
+
+// freshDeadlineEachRound reports whether every context a call in a loop
+// is given gets a deadline of its own in the same round (ctx, cancel :=
+// context.WithTimeout(parent, d) inside the loop): a round that ends at
+// its deadline has its answer, and the next round is a new attempt.
+func (f *Func) freshDeadlineEachRound(call *ssa.Call) bool {
+	n := 0
+	for _, a := range Args(&call.Call) {
+		if !cancelmodel.IsContextType(a.Type()) {
+			continue
+		}
+		e, ok := a.(*ssa.Extract)
+		if !ok || e.Index != 0 {
+			return false
+		}
+		mk, ok := e.Tuple.(*ssa.Call)
+		if !ok || !cancelmodel.Deadline(f.Callee(mk.Common()).Func) || !f.sameLoop(mk.Block(), call.Block()) {
+			return false
+		}
+		n++
+	}
+	return n > 0
 }
 
 // loopVariant reports whether v is computed from a value that changes with

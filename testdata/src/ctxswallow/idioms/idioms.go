@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"time"
 )
@@ -420,4 +421,34 @@ func (c *Cache) fromSources(r *http.Request, sources []string) ([]*Item, error) 
 		items = append(items, it)
 	}
 	return items, nil
+}
+
+// A call made for the one item that matches, in a loop over items: no
+// retry (minio's IAMSys.DeletePolicy).
+func (c *Cache) deleteDefault(ctx context.Context, defaults []Item, name string) error {
+	for _, d := range defaults {
+		if d.Key == name {
+			if _, err := c.db.ExecContext(ctx, "select 1 from defaults where k = ?", name); err == nil {
+				return errors.New("a default cannot be deleted")
+			}
+		}
+	}
+	_, err := c.db.ExecContext(ctx, "delete from items where k = ?", name)
+	return err
+}
+
+// Each round dials with a deadline of its own, made in the round: a round
+// that times out has its answer (minio's getHostFromSrv).
+func (c *Cache) probe(parent context.Context, hosts []string) {
+	var d net.Dialer
+	for retry := 0; retry < len(hosts); retry++ {
+		ctx, cancel := context.WithTimeout(parent, 300*time.Millisecond)
+		conn, err := d.DialContext(ctx, "tcp", hosts[0])
+		cancel()
+		if err != nil {
+			continue
+		}
+		conn.Close()
+		break
+	}
 }
