@@ -63,7 +63,7 @@ func (f *Func) checkCtxComparison(b *ssa.BinOp) {
 				What: fmt.Sprintf("%s %s %s", what, b.Op, sentinel), Pos: f.s.pass.Fset.Position(b.Pos()).String()})
 			return
 		}
-		if !f.mayHoldWrappedCtx(x, make(map[ssa.Value]bool)) {
+		if !f.mayHoldWrappedCtx(x, make(map[ssa.Value]bool)) || f.contextTestedToo(b) {
 			return
 		}
 		kind := "context error"
@@ -409,4 +409,100 @@ func (s *state) operandText(pos token.Pos, sentinel func(ast.Expr) bool) string 
 		return text
 	}
 	return "err"
+}
+
+// contextTestedToo reports whether the code that compares an error with a
+// sentinel also asks the context itself: the same condition tests
+// ctx.Err() (err == context.Canceled || ctx.Err() == context.Canceled),
+// or the comparison is reached only past a test of ctx.Err() (if
+// ctx.Err() != nil { return }) or in a select's case <-ctx.Done(). The context's own cancellation is told
+// apart either way; what the comparison misses is at most a wrapped
+// error of another context.
+func (f *Func) contextTestedToo(b *ssa.BinOp) bool {
+	var self, top ast.Expr
+	for _, n := range f.s.pathTo(b.Pos()) {
+		e, ok := n.(ast.Expr)
+		if !ok {
+			break
+		}
+		if self == nil {
+			self, top = e, e // the comparison itself: its own operands do not count
+			continue
+		}
+		if bin, ok := e.(*ast.BinaryExpr); ok && (bin.Op == token.LOR || bin.Op == token.LAND) {
+			top = e
+			continue
+		}
+		if _, ok := e.(*ast.ParenExpr); !ok {
+			break
+		}
+	}
+	found := false
+	if top != nil {
+		ast.Inspect(top, func(n ast.Node) bool {
+			if n == self {
+				return false
+			}
+			if call, ok := n.(*ast.CallExpr); ok && f.isCtxErrCall(call) {
+				found = true
+			}
+			return !found
+		})
+	}
+	if found {
+		return true
+	}
+	for blk := b.Block(); blk.Idom() != nil; blk = blk.Idom() {
+		ifi, ok := blk.Idom().Instrs[len(blk.Idom().Instrs)-1].(*ssa.If)
+		if ok && f.testsCtxErr(ifi.Cond) {
+			return true
+		}
+	}
+	return false
+}
+
+// isCtxErrCall reports whether call is X.Err() on a context.
+func (f *Func) isCtxErrCall(call *ast.CallExpr) bool {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok || sel.Sel.Name != "Err" || len(call.Args) != 0 {
+		return false
+	}
+	t := f.s.pass.TypesInfo.TypeOf(sel.X)
+	return t != nil && cancelmodel.IsContextType(t)
+}
+
+// testsCtxErr reports whether a condition compares a context's Err() (with
+// nil or a sentinel), hands it to errors.Is, or is the case of a select
+// that receives from its Done().
+func (f *Func) testsCtxErr(cond ssa.Value) bool {
+	switch v := cond.(type) {
+	case *ssa.BinOp:
+		for _, o := range []ssa.Value{v.X, v.Y} {
+			if call, ok := o.(*ssa.Call); ok && f.errOf(call) != nil {
+				return true
+			}
+		}
+		// The case of a select that receives from ctx.Done(): the
+		// context has ended there.
+		if e, ok := v.X.(*ssa.Extract); ok && e.Index == 0 && v.Op == eqlOp {
+			sel, isSel := e.Tuple.(*ssa.Select)
+			k, isConst := v.Y.(*ssa.Const)
+			if isSel && isConst {
+				if i := int(k.Int64()); i >= 0 && i < len(sel.States) &&
+					sel.States[i].Dir == types.RecvOnly && f.doneOf(sel.States[i].Chan) != nil {
+					return true
+				}
+			}
+		}
+	case *ssa.UnOp:
+		return f.testsCtxErr(v.X)
+	case *ssa.Call:
+		c := v.Common()
+		if cancelmodel.IsErrorsIs(f.Callee(c).Func) && len(c.Args) == 2 {
+			if call, ok := c.Args[0].(*ssa.Call); ok && f.errOf(call) != nil {
+				return true
+			}
+		}
+	}
+	return false
 }

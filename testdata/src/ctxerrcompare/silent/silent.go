@@ -113,3 +113,45 @@ func dial(ctx context.Context, ready <-chan struct{}) (ok bool, err error) {
 		return false, ctx.Err()
 	}
 }
+
+// The same condition asks the context itself: its cancellation is told
+// apart whatever wraps err (nomad's deployment watcher).
+func (s *Store) stopped(ctx context.Context) bool {
+	_, err := s.db.ExecContext(ctx, "select 1")
+	return err == context.Canceled || ctx.Err() == context.Canceled
+}
+
+// The comparison is reached only past a test of ctx.Err(): the context's
+// cancellation has returned already (nomad's executor stats stream).
+func (s *Store) drain(ctx context.Context) {
+	for {
+		_, err := s.db.ExecContext(ctx, "select 1")
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if err == context.Canceled {
+				return
+			}
+		}
+	}
+}
+
+// In the case <-ctx.Done() of a select the context has ended: an identity
+// test of the result against ctx.Err() tells whether it is still the
+// context's own (grpc-go's DialContext).
+func (s *Store) dial(ctx context.Context) (n int, err error) {
+	defer func() {
+		select {
+		case <-ctx.Done():
+			if err == ctx.Err() {
+				n = 0
+			} else {
+				n, err = 0, ctx.Err()
+			}
+		default:
+		}
+	}()
+	_, err = s.db.ExecContext(ctx, "select 1")
+	return 1, err
+}
