@@ -870,8 +870,21 @@ func (f *Func) perItem(call *ssa.Call) bool {
 		if b != d.Succs[0] && b != d.Succs[1] || len(b.Preds) != 1 {
 			continue // the call comes after both branches meet again
 		}
-		if f.loopVariant(ifi.Cond, call.Block(), make(map[ssa.Value]bool)) {
+		if !fromSelect(ifi.Cond) && f.loopVariant(ifi.Cond, call.Block(), make(map[ssa.Value]bool)) {
 			return true
+		}
+	}
+	return false
+}
+
+// fromSelect reports whether a condition tests which case of a select
+// fired: an event or a tick, not an item (a worker woken by a ticker that
+// calls again after a failure still retries).
+func fromSelect(cond ssa.Value) bool {
+	if b, ok := cond.(*ssa.BinOp); ok {
+		if e, ok := b.X.(*ssa.Extract); ok {
+			_, sel := e.Tuple.(*ssa.Select)
+			return sel
 		}
 	}
 	return false

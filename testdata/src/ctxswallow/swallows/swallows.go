@@ -144,3 +144,20 @@ func (c *Cache) retryAfterFirst(ctx context.Context, key string) error {
 	}
 	return err
 }
+
+// A worker woken by a ticker that syncs under its context and never looks
+// at it: once the context is done, every tick fails at once, for good.
+func (c *Cache) syncEvery(ctx context.Context, keys <-chan string) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			if _, err := c.db.ExecContext(ctx, "update items set synced = 1"); err != nil { // want `the loop calls sql.DB.ExecContext again after it failed`
+				log.Printf("sync: %v", err)
+			}
+		case k := <-keys:
+			log.Printf("key %s", k)
+		}
+	}
+}
