@@ -959,8 +959,10 @@ func (f *Func) loopVariant(v ssa.Value, b *ssa.BasicBlock, seen map[ssa.Value]bo
 			return true
 		}
 		// A call given the context (rows.Next, stream.Recv) reads a new
-		// item each round.
-		if f.givenContext(v.Common(), f.Callee(v.Common())) {
+		// item each round; one that only binds it into what it makes
+		// (http.NewRequestWithContext) makes the same thing each round
+		// unless its other operands change.
+		if callee := f.Callee(v.Common()); !cancelmodel.BindsContext(callee.Func) && f.givenContext(v.Common(), callee) {
 			return true
 		}
 	}
@@ -1057,8 +1059,8 @@ func (f *Func) condChecksContext(v ssa.Value, t *taint, seen map[ssa.Value]bool)
 		if _, _, ok := f.helperTest(v, func(ssa.Value) bool { return true }, true); ok {
 			return true // isCanceled(err)
 		}
-		if f.givenContext(c, callee) {
-			return true
+		if !cancelmodel.BindsContext(callee.Func) && f.givenContext(c, callee) {
+			return true // its error may be the context's (NewRequestWithContext's cannot)
 		}
 	}
 	return false

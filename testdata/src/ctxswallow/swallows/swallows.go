@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"errors"
 	"log"
+	"net/http"
 	"time"
 )
 
@@ -158,6 +159,26 @@ func (c *Cache) syncEvery(ctx context.Context, keys <-chan string) {
 			}
 		case k := <-keys:
 			log.Printf("key %s", k)
+		}
+	}
+}
+
+// A retry that builds the same request each round: still a retry of the
+// same call (constellation's WaitForCilium).
+func waitHealthy(ctx context.Context, c *http.Client, url string) {
+	for {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return
+		}
+		resp, err := c.Do(req)
+		if err != nil { // want `the loop calls http.Client.Do again after it failed`
+			time.Sleep(time.Second)
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			return
 		}
 	}
 }
