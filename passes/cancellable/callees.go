@@ -256,7 +256,7 @@ func (f *Func) storedFuncs(addr ssa.Value, seen map[ssa.Value]bool) ([]Callee, b
 	}
 	var out []Callee
 	ok := local
-	for _, val := range f.s.funcStores()[key] {
+	for _, val := range f.s.fieldStores()[key] {
 		cs, vok := val.f.funcValues(val.v, seen)
 		out, ok = appendCallees(out, cs), ok && vok
 	}
@@ -294,20 +294,22 @@ func (s *state) fieldObj(t types.Type, i int) (types.Object, bool) {
 	return fld, fld.Pkg() == s.pass.Pkg
 }
 
-// A storedFunc is a function value stored into a field or package
-// variable, in the function that stores it.
-type storedFunc struct {
+// A storedValue is a function value or a context stored into a field or
+// package variable, in the function that stores it.
+type storedValue struct {
 	f *Func
 	v ssa.Value
 }
 
-// funcStores maps each field and package variable to the function values
-// the package stores into it. Computed once per package.
-func (s *state) funcStores() map[types.Object][]storedFunc {
+// fieldStores maps each field and package variable to the function
+// values and contexts the package stores into it: what a call through a
+// field may reach, and whether a context kept in a field may be
+// cancelled. Computed once per package.
+func (s *state) fieldStores() map[types.Object][]storedValue {
 	if s.stores != nil {
 		return s.stores
 	}
-	s.stores = make(map[types.Object][]storedFunc)
+	s.stores = make(map[types.Object][]storedValue)
 	for _, f := range s.funcs {
 		for _, b := range f.SSA.Blocks {
 			for _, instr := range b.Instrs {
@@ -315,11 +317,12 @@ func (s *state) funcStores() map[types.Object][]storedFunc {
 				if !ok {
 					continue
 				}
-				if _, isFunc := st.Val.Type().Underlying().(*types.Signature); !isFunc {
+				_, isFunc := st.Val.Type().Underlying().(*types.Signature)
+				if !isFunc && !cancelmodel.IsContextType(st.Val.Type()) {
 					continue
 				}
 				if key, _ := s.storageKey(st.Addr); key != nil {
-					s.stores[key] = append(s.stores[key], storedFunc{f, st.Val})
+					s.stores[key] = append(s.stores[key], storedValue{f, st.Val})
 				}
 			}
 		}

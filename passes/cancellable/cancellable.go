@@ -46,10 +46,10 @@ type state struct {
 	dirs             *directives              // //cancelcheck: comments
 	remote           map[*types.Func]*Summary // imported facts, memoised (nil: none)
 	// ifaceCallees memoises invokeCallees, named its namedTypes, stores
-	// its funcStores.
+	// its fieldStores.
 	ifaceCallees map[*types.Interface]map[string][]*types.Func
 	named        []*types.Named
-	stores       map[types.Object][]storedFunc
+	stores       map[types.Object][]storedValue
 	// helperReported records the helpers of other packages whose wrong
 	// context test ctxerrcompare reported, once per package.
 	helperReported map[string]bool

@@ -17,7 +17,8 @@ import (
 
 // ctxCancellable reports whether v, a context, may be cancelled: it is
 // not made by context.Background, TODO or WithoutCancel, nor derived from
-// one of those by context.WithValue only. A parameter, a field, the
+// one of those by context.WithValue only, nor loaded from a field that
+// only such contexts are stored into. A parameter, an exported field, the
 // result of any other call: cancellable.
 func (f *Func) ctxCancellable(v ssa.Value) bool {
 	return !f.ctxShielded(v, make(map[ssa.Value]bool))
@@ -63,10 +64,35 @@ func (f *Func) ctxShielded(v ssa.Value, seen map[ssa.Value]bool) bool {
 			}
 			return len(vals) > 0
 		}
+		if v.Op == mulOp {
+			return f.storedShielded(v.X, seen)
+		}
+	case *ssa.Field:
+		return f.storedShielded(v, seen)
 	case *ssa.Const:
 		return true // a nil context: nothing cancels it
 	}
 	return false
+}
+
+// storedShielded reports whether the context loaded from addr, an
+// unexported field of this package's struct or an unexported package
+// variable, cannot be cancelled: the package stores into it, and every
+// context it stores is shielded (a bus that keeps context.Background()
+// for its workers). Other packages cannot store into such a place, so
+// the package's stores are all of them.
+func (f *Func) storedShielded(addr ssa.Value, seen map[ssa.Value]bool) bool {
+	key, local := f.s.storageKey(addr)
+	if key == nil || !local || key.Exported() {
+		return false
+	}
+	vals := f.s.fieldStores()[key]
+	for _, val := range vals {
+		if !val.f.ctxShielded(val.v, seen) {
+			return false
+		}
+	}
+	return len(vals) > 0
 }
 
 // carriesContext reports whether v carries a cancellable context to the

@@ -452,3 +452,31 @@ func (c *Cache) probe(parent context.Context, hosts []string) {
 		break
 	}
 }
+
+// A bus that keeps context.Background() for its workers: every context
+// stored into its field is one nothing cancels, so the worker's retry
+// with a backoff retries failures of the backend, never a cancellation
+// (livekit/psrpc's redisMessageBus.readWorker).
+type bus struct {
+	ctx context.Context
+	db  *sql.DB
+}
+
+func newBus(db *sql.DB) *bus {
+	b := &bus{ctx: context.Background(), db: db}
+	go b.readWorker()
+	return b
+}
+
+func (b *bus) readWorker() {
+	delay := time.Millisecond
+	for {
+		if _, err := b.db.ExecContext(b.ctx, "select 1"); err != nil {
+			log.Printf("receive: %v", err)
+			time.Sleep(delay)
+			delay *= 2
+			continue
+		}
+		delay = 0
+	}
+}

@@ -182,3 +182,32 @@ func waitHealthy(ctx context.Context, c *http.Client, url string) {
 		}
 	}
 }
+
+// The same worker on a bus that keeps its caller's context: once that
+// context is done, every round fails at once, for good.
+type bus struct {
+	ctx context.Context
+	db  *sql.DB
+}
+
+func newBus(ctx context.Context, db *sql.DB) *bus {
+	b := &bus{ctx: context.Background(), db: db}
+	if ctx != nil {
+		b.ctx = ctx
+	}
+	go b.readWorker()
+	return b
+}
+
+func (b *bus) readWorker() {
+	delay := time.Millisecond
+	for {
+		if _, err := b.db.ExecContext(b.ctx, "select 1"); err != nil { // want `the loop calls sql.DB.ExecContext again after it failed`
+			log.Printf("receive: %v", err)
+			time.Sleep(delay)
+			delay *= 2
+			continue
+		}
+		delay = 0
+	}
+}
