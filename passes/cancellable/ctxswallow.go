@@ -733,7 +733,7 @@ func (f *Func) retriedAfterCancel(t *taint) {
 				}
 				break instrs
 			}
-			if t.uses[instr] == usePropagate || f.checksContext(instr, t) {
+			if t.uses[instr] == usePropagate || f.checksContext(instr, t) || f.waitsForStop(instr, call) {
 				break instrs
 			}
 			switch instr := instr.(type) {
@@ -997,6 +997,51 @@ func reachesBlock(from, to *ssa.BasicBlock) bool {
 		}
 		seen[x] = true
 		work = append(work, x.Succs...)
+	}
+	return false
+}
+
+// waitsForStop reports whether instr is a select that blocks until a case
+// fires and has one that receives from a channel of the worker's own, not
+// a context's Done nor a timer's, and leaves the loop that holds call
+// (case <-db.stopc: return): a worker with a shutdown signal of its own,
+// which its owner closes when it ends the worker's context (prometheus's
+// DB.run, woken by events, compacting under a context cancelled together
+// with stopc). The analysis cannot tie the channel to the context and
+// takes the worker's word for it; a loop bounded only by a timer
+// (case <-deadline: return) still retries after a cancellation until the
+// timer fires.
+func (f *Func) waitsForStop(instr ssa.Instruction, call *ssa.Call) bool {
+	sel, ok := instr.(*ssa.Select)
+	if !ok || !sel.Blocking {
+		return false
+	}
+	for k, st := range sel.States {
+		if st.Dir != types.RecvOnly || f.doneOf(st.Chan) != nil || timerChan(st.Chan) {
+			continue
+		}
+		if b := selectCase(sel, k); b != nil && !f.sameLoop(b, call.Block()) {
+			return true
+		}
+	}
+	return false
+}
+
+// timerChan reports whether ch is a timer's channel: time.After's or
+// time.Tick's result, or the C of a time.Timer or time.Ticker.
+func timerChan(ch ssa.Value) bool {
+	switch ch := ch.(type) {
+	case *ssa.Call:
+		if fn, ok := ch.Call.Value.(*ssa.Function); ok && fn.Pkg != nil && fn.Pkg.Pkg.Path() == "time" {
+			return fn.Name() == "After" || fn.Name() == "Tick"
+		}
+	case *ssa.UnOp:
+		if fa, ok := ch.X.(*ssa.FieldAddr); ok && ch.Op == token.MUL {
+			if named, ok := types.Unalias(deref(fa.X.Type())).(*types.Named); ok {
+				obj := named.Obj()
+				return obj.Pkg() != nil && obj.Pkg().Path() == "time" && (obj.Name() == "Timer" || obj.Name() == "Ticker")
+			}
+		}
 	}
 	return false
 }

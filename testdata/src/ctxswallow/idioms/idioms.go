@@ -480,3 +480,34 @@ func (b *bus) readWorker() {
 		delay = 0
 	}
 }
+
+// A worker woken by events, with a shutdown signal of its own that its
+// owner closes when it cancels ctx (prometheus's DB.run): a failed round
+// waits for the next event or for stop, and stop ends it.
+type compactor struct {
+	db   *sql.DB
+	stop chan struct{}
+	kick chan struct{}
+}
+
+func (c *compactor) run(ctx context.Context) {
+	backoff := time.Duration(0)
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-time.After(backoff):
+		}
+		select {
+		case <-c.kick:
+			if _, err := c.db.ExecContext(ctx, "vacuum"); err != nil {
+				log.Printf("compact: %v", err)
+				backoff = time.Second
+			} else {
+				backoff = 0
+			}
+		case <-c.stop:
+			return
+		}
+	}
+}

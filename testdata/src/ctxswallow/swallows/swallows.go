@@ -211,3 +211,21 @@ func (b *bus) readWorker() {
 		delay = 0
 	}
 }
+
+// A retry bounded only by a timer: after a cancellation it pings once a
+// second until the minute is up.
+func pingUntil(ctx context.Context, db *sql.DB) {
+	deadline := time.After(time.Minute)
+	t := time.NewTimer(time.Second)
+	for {
+		if err := db.PingContext(ctx); err == nil { // want `the loop calls sql.DB.PingContext again after it failed`
+			return
+		}
+		select {
+		case <-deadline:
+			return
+		case <-t.C:
+			t.Reset(time.Second)
+		}
+	}
+}
