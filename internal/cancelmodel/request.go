@@ -19,6 +19,12 @@ import (
 type RequestParam struct {
 	Index int    // the parameter, receiver excluded
 	What  string // "the *http.Request of an http.Handler", for messages
+	// Reused says the value itself is handed to another request once the
+	// handler returns: gin and echo keep their contexts in a sync.Pool
+	// and reset them for the next request, so work that reads the value
+	// afterwards reads another request's (gin documents it: "use a copy",
+	// c.Copy(), in a goroutine).
+	Reused bool
 }
 
 // RequestParams returns the parameters of a function with signature sig
@@ -32,7 +38,8 @@ type RequestParam struct {
 //   - a web framework's request context: the one parameter of a handler
 //     whose type is named Context (gin.Context, echo.Context and their
 //     like) and holds the *http.Request, as a field Request or a method
-//     Request(); its request's context is the http.Handler's. Fiber is
+//     Request(); its request's context is the http.Handler's, and the
+//     framework reuses the value itself for the next request. Fiber is
 //     not one: it runs on fasthttp, and its contexts are never cancelled
 //     when a request ends (fiber.Ctx's Done is nil, c.Context() is
 //     context.Background() unless the application sets one);
@@ -48,16 +55,16 @@ func RequestParams(sig *types.Signature) []RequestParam {
 	n := params.Len()
 	switch {
 	case n >= 2 && isNamed(params.At(0).Type(), "net/http", "ResponseWriter") && IsHTTPRequest(params.At(1).Type()):
-		return []RequestParam{{1, "the *http.Request of an http.Handler"}}
+		return []RequestParam{{Index: 1, What: "the *http.Request of an http.Handler"}}
 	case n == 1 && frameworkContext(params.At(0).Type()):
-		return []RequestParam{{0, "the request of a web framework's handler"}}
+		return []RequestParam{{Index: 0, What: "the request of a web framework's handler", Reused: true}}
 	case sig.Recv() == nil:
 		return nil
 	case n == 2 && IsContextType(params.At(0).Type()) && isProtoMessage(params.At(1).Type()) &&
 		sig.Results().Len() == 2 && isProtoMessage(sig.Results().At(0).Type()) && IsError(sig.Results().At(1).Type()):
-		return []RequestParam{{0, "the ctx of a gRPC method"}}
+		return []RequestParam{{Index: 0, What: "the ctx of a gRPC method"}}
 	case n >= 1 && n <= 2 && isServerStream(params.At(n-1).Type()) && sig.Results().Len() == 1 && IsError(sig.Results().At(0).Type()):
-		return []RequestParam{{n - 1, "the stream of a gRPC streaming method"}}
+		return []RequestParam{{Index: n - 1, What: "the stream of a gRPC streaming method"}}
 	}
 	return nil
 }

@@ -62,7 +62,12 @@ func detectCtxBackground(f *Func) {
 				case root.request != "" && !reported:
 					reported = true
 					path := f.rootPath(root)
-					f.reportBackground(pos, true, "", sp.what, root, path, f.detachFix(sp, h), useNote(h.use, h.name, sp.what))
+					root.reused = root.reused && isParam(h.value)
+					var fixes []analysis.SuggestedFix
+					if !root.reused { // WithoutCancel(c) would still read the reused c
+						fixes = f.detachFix(sp, h)
+					}
+					f.reportBackground(pos, true, "", sp.what, root, path, fixes, useNote(h.use, h.name, sp.what))
 				case root.request == "" && root.fn == f:
 					f.Summary.Spawns = append(f.Summary.Spawns, Spawn{
 						Param: root.param, Pos: f.s.pass.Fset.Position(pos).String(), What: sp.what,
@@ -108,6 +113,7 @@ func (f *Func) calledSpawns() {
 					continue
 				}
 				for _, root := range f.ctxRoots(params[sp.Param], call) {
+					root.reused = root.reused && isParam(params[sp.Param])
 					path := prepend(step, sp.Path)
 					switch {
 					case root.request != "":
@@ -126,6 +132,25 @@ func (f *Func) calledSpawns() {
 					}
 				}
 			}
+		}
+	}
+}
+
+// isParam reports whether v is a parameter itself, seen through
+// conversions to an interface: a web framework's context handed on as it
+// is, not a context taken from it.
+func isParam(v ssa.Value) bool {
+	for {
+		switch x := v.(type) {
+		case *ssa.MakeInterface:
+			v = x.X
+		case *ssa.ChangeInterface:
+			v = x.X
+		case *ssa.ChangeType:
+			v = x.X
+		default:
+			_, ok := v.(*ssa.Parameter)
+			return ok
 		}
 	}
 }
@@ -162,6 +187,11 @@ func (f *Func) reportBackground(pos token.Pos, local bool, remote, what string, 
 	msg := fmt.Sprintf("%s works under the request context of %s, cancelled when it returns; detach it with context.WithoutCancel(ctx)", what, handler)
 	why := fmt.Sprintf("%s is %s, whose context ends when %s returns, and nothing waits for the work before that: what it does under the context is cancelled halfway (a write lost, a message not sent). context.WithoutCancel keeps the context's values without its cancellation; give the work a deadline of its own",
 		param, root.request, handler)
+	if root.reused {
+		msg = fmt.Sprintf("%s works under %s, which the framework hands to another request once %s returns; give it a copy (gin's %s.Copy()) or what it needs taken out before, detached with context.WithoutCancel", what, param, handler, param)
+		why = fmt.Sprintf("%s is %s: the framework takes it back when %s returns and resets it for the next request, so the work reads that request's values, and its context ends with whichever request holds it (gin's Done is the request's with ContextWithFallback, nil without). Nothing waits for the work before that. context.WithoutCancel(%s.Copy()) keeps this request's values without its cancellation; give the work a deadline of its own",
+			param, root.request, handler, param)
+	}
 	posn := f.s.pass.Fset.Position(pos).String()
 	if !local {
 		posn = remote

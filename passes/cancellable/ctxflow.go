@@ -382,6 +382,7 @@ type ctxRoot struct {
 	fn      *Func  // the function whose parameter it is
 	param   int    // its index, receiver excluded
 	request string // what request it holds (cancelmodel.RequestParam.What), or ""
+	reused  bool   // the framework hands the parameter to another request once fn returns (cancelmodel.RequestParam.Reused)
 	// via is the closure made in fn, on the way from fn down to the
 	// function the context was followed from (nil when that is fn).
 	via *ssa.MakeClosure
@@ -420,7 +421,7 @@ func (f *Func) collectRoots(v ssa.Value, at ssa.Instruction, seen map[ssa.Value]
 		root := ctxRoot{fn: f, param: i}
 		for _, rp := range cancelmodel.RequestParams(f.SSA.Signature) {
 			if rp.Index == i {
-				root.request = rp.What
+				root.request, root.reused = rp.What, rp.Reused
 			}
 		}
 		add(root)
