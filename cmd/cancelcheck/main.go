@@ -14,6 +14,7 @@
 //	cancelcheck -fix ./...           # apply them
 //	cancelcheck -all ./...           # also problems no entry point reaches
 //	cancelcheck -swallowedcancel ./... # one rule only
+//	cancelcheck -generated ./...     # also findings in generated files
 //	cancelcheck -v ./...             # each package's time (a terminal shows progress anyway)
 //
 // or as a vet tool (the same binary):

@@ -15,6 +15,13 @@ func (s *state) fileOf(pos token.Pos) *ast.File {
 	return nil
 }
 
+// inGeneratedFile reports whether pos is in a generated file (see the
+// -generated flag).
+func (s *state) inGeneratedFile(pos token.Pos) bool {
+	file := s.fileOf(pos)
+	return file != nil && ast.IsGenerated(file)
+}
+
 // pathTo returns the syntax nodes that enclose pos, innermost first.
 func (s *state) pathTo(pos token.Pos) []ast.Node {
 	file := s.fileOf(pos)

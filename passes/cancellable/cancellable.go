@@ -87,7 +87,17 @@ var selfTest bool
 // golangci-lint plugin sets it).
 var inline bool
 
+// generated is the pass's -generated flag: also report findings in
+// generated files (a "// Code generated … DO NOT EDIT." comment, as
+// ast.IsGenerated reads it). They are analysed either way, for the
+// summaries of the code that calls them; by default their findings are
+// left out, as golangci-lint leaves them out, since their fix belongs in
+// the generator and an ignore directive there is lost when it runs again.
+var generated bool
+
 func init() {
+	Analyzer.Flags.BoolVar(&generated, "generated", false,
+		"also report findings in generated files (// Code generated ... DO NOT EDIT.), which are analysed but not reported by default")
 	Analyzer.Flags.BoolVar(&inline, "inline", false,
 		"put why a finding is wrong and its call path in its message, for drivers that show no related information")
 	Analyzer.Flags.BoolVar(&selfTest, "selftest", false,

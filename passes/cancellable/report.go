@@ -116,7 +116,7 @@ func (r *Result) Report(pass *analysis.Pass, rule string, opts Options) {
 		return cmp.Or(cmp.Compare(a.pos, b.pos), comparePos(a.Pos, b.Pos))
 	})
 	for _, f := range findings {
-		if !f.local && s.dirs.ignored(pass.Fset, rule, f.pos) {
+		if !f.local && s.dirs.ignored(pass.Fset, rule, f.pos) || !generated && s.inGeneratedFile(f.pos) {
 			continue
 		}
 		d := analysis.Diagnostic{Pos: f.pos, Category: rule, Related: s.related(f.latent)}

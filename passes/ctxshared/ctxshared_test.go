@@ -40,3 +40,14 @@ func TestLookalike(t *testing.T) {
 func TestFix(t *testing.T) {
 	analysistest.RunWithSuggestedFixes(t, fixture.GOPATH(t), ctxshared.Analyzer, "ctxshared/fix")
 }
+
+// Findings in generated files are left out, and reported with
+// -generated; the same code written by hand is reported.
+func TestGenerated(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), ctxshared.Analyzer, "ctxshared/generated")
+	if err := cancellable.Analyzer.Flags.Set("generated", "true"); err != nil {
+		t.Fatal(err)
+	}
+	defer cancellable.Analyzer.Flags.Set("generated", "false")
+	analysistest.Run(t, fixture.GOPATH(t), ctxshared.Analyzer, "ctxshared/generatedflag")
+}
