@@ -335,7 +335,12 @@ func (f *Func) checkCtxTextSearch(call *ssa.Call) {
 const textWhy = "a cause or a wrapper changes the message, and errors that only mention it match too: a cancelled operation is taken for another failure, or another failure for a cancellation"
 
 // checkCtxTextCompare is checkCtxTextSearch for err.Error() == "...".
+// Only == and != test the message: "context canceled: " + err.Error()
+// builds one (dskit's cancellationError.Error).
 func (f *Func) checkCtxTextCompare(b *ssa.BinOp) bool {
+	if b.Op != eqlOp && b.Op != neqOp {
+		return false
+	}
 	for _, pair := range [2][2]ssa.Value{{b.X, b.Y}, {b.Y, b.X}} {
 		if s, ok := constString(pair[1]); ok && cancelmodel.ContextText(s) && f.errorMessage(pair[0]) {
 			f.Report(CtxErrCompare, b.Pos(), Because(

@@ -155,3 +155,20 @@ func (s *Store) dial(ctx context.Context) (n int, err error) {
 	_, err = s.db.ExecContext(ctx, "select 1")
 	return 1, err
 }
+
+// A message built from the text of a context error is no test of one
+// (dskit's cancellationError, which has Is and Unwrap).
+type cancellationError struct{ inner error }
+
+func (e cancellationError) Error() string { return "context canceled: " + e.inner.Error() }
+
+func (e cancellationError) Is(err error) bool { return err == context.Canceled }
+
+func (e cancellationError) Unwrap() error { return e.inner }
+
+func (s *Store) cancelled(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, "select 1"); err != nil {
+		return cancellationError{err}
+	}
+	return nil
+}
