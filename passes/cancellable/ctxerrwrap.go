@@ -1,6 +1,12 @@
 package cancellable
 
-import "go/token"
+import (
+	"go/token"
+
+	"golang.org/x/tools/go/ssa"
+
+	"github.com/cancelcheck/cancelcheck/internal/cancelmodel"
+)
 
 // detectCtxErrWrap finds context errors passed on in a form that no
 // longer holds them (ctxerrwrap): formatted with a verb other than %w,
@@ -19,7 +25,7 @@ func detectCtxErrWrap(f *Func) {
 			continue
 		}
 		for _, c := range t.cuts {
-			if !c.passed {
+			if !c.passed || f.ruledOut(t, cutBlock(c)) {
 				continue
 			}
 			pos, fix := f.cutSite(c)
@@ -30,4 +36,61 @@ func detectCtxErrWrap(f *Func) {
 			f.Report(CtxErrWrap, pos, cutReason(t.f, c, "context.Canceled")+f.fromWhere(t.src.value), fixes(fix)...)
 		}
 	}
+}
+
+// cutBlock is the block where a cut is made, or nil.
+func cutBlock(c cut) *ssa.BasicBlock {
+	if c.call != nil {
+		return c.call.Block()
+	}
+	if instr, ok := c.at.(ssa.Instruction); ok {
+		return instr.Block()
+	}
+	return nil
+}
+
+// ruledOut reports whether, in block b, the error that t follows is known
+// to hold no context error: b is reached only when a correct test of it
+// has said so, a helper whose summary says it sees through wrappers
+// (common.IsCancellationError(err) false), or errors.Is of it with both
+// context.Canceled and context.DeadlineExceeded false. A switch that
+// handles the cancellation in its first cases and wraps the error in a
+// later one cuts nothing (spicedb's watch).
+func (f *Func) ruledOut(t *taint, b *ssa.BasicBlock) bool {
+	var canceled, deadline bool
+	for at := b; at != nil && at.Idom() != nil; at = at.Idom() {
+		d := at.Idom()
+		ifi, ok := d.Instrs[len(d.Instrs)-1].(*ssa.If)
+		if !ok || d.Succs[0] == d.Succs[1] {
+			continue
+		}
+		// The branch taken when the test is false, and whether it is the
+		// only way into b.
+		cond, falseSucc := ifi.Cond, d.Succs[1]
+		if u, ok := cond.(*ssa.UnOp); ok && u.Op == token.NOT {
+			cond, falseSucc = u.X, d.Succs[0]
+		}
+		if !falseSucc.Dominates(b) {
+			continue
+		}
+		call, ok := cond.(*ssa.Call)
+		if !ok {
+			continue
+		}
+		tainted := func(v ssa.Value) bool { return t.flags[v] != 0 }
+		if pt, _, ok := f.helperTest(call, tainted, true); ok && pt.Correct {
+			return true
+		}
+		callee := f.Callee(call.Common())
+		if !cancelmodel.IsErrorsIs(callee.Func) || len(call.Call.Args) != 2 || !tainted(call.Call.Args[0]) {
+			continue
+		}
+		switch name, _ := f.contextSentinel(call.Call.Args[1]); name {
+		case "context.Canceled":
+			canceled = true
+		case "context.DeadlineExceeded":
+			deadline = true
+		}
+	}
+	return canceled && deadline
 }

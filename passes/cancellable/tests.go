@@ -42,7 +42,12 @@ func (f *Func) paramTests(param int, t *taint) {
 			if i >= results.Len() || !types.Identical(results.At(i).Type().Underlying(), types.Typ[types.Bool]) {
 				continue
 			}
-			for _, pt := range f.testsIn(v, t, make(map[ssa.Value]bool)) {
+			seen := make(map[ssa.Value]bool)
+			tests := f.testsIn(v, t, seen)
+			if _, ok := v.(*ssa.Const); ok {
+				tests = append(tests, f.branchTests(b, t, seen, make(map[*ssa.BasicBlock]bool))...)
+			}
+			for _, pt := range tests {
 				pt.Param = param
 				if !slices.ContainsFunc(f.Summary.Tests, func(q ParamTest) bool {
 					return q.Param == pt.Param && q.Context == pt.Context && q.Correct == pt.Correct
@@ -52,6 +57,28 @@ func (f *Func) paramTests(param int, t *taint) {
 			}
 		}
 	}
+}
+
+// branchTests returns the cancellation tests of the conditions that lead
+// to block b, which returns a constant: if a || b { return true } returns
+// what a and b test.
+func (f *Func) branchTests(b *ssa.BasicBlock, t *taint, seen map[ssa.Value]bool, visited map[*ssa.BasicBlock]bool) []ParamTest {
+	if visited[b] {
+		return nil
+	}
+	visited[b] = true
+	var out []ParamTest
+	for _, p := range b.Preds {
+		switch last := p.Instrs[len(p.Instrs)-1].(type) {
+		case *ssa.If:
+			out = append(out, f.testsIn(last.Cond, t, seen)...)
+		case *ssa.Jump:
+			if len(p.Instrs) == 1 {
+				out = append(out, f.branchTests(p, t, seen, visited)...)
+			}
+		}
+	}
+	return out
 }
 
 // testsIn returns the cancellation tests of tainted values that a bool
@@ -64,8 +91,16 @@ func (f *Func) testsIn(v ssa.Value, t *taint, seen map[ssa.Value]bool) []ParamTe
 	switch v := v.(type) {
 	case *ssa.Phi: // a || b, a && b
 		var out []ParamTest
-		for _, e := range v.Edges {
+		for k, e := range v.Edges {
 			out = append(out, f.testsIn(e, t, seen)...)
+			// a || b is true, without a value of its own, on the edge
+			// from the block where a was: a is the test of the If there.
+			if _, ok := e.(*ssa.Const); ok && k < len(v.Block().Preds) {
+				pred := v.Block().Preds[k]
+				if ifi, ok := pred.Instrs[len(pred.Instrs)-1].(*ssa.If); ok {
+					out = append(out, f.testsIn(ifi.Cond, t, seen)...)
+				}
+			}
 		}
 		return out
 	case *ssa.UnOp:

@@ -121,3 +121,17 @@ func wait(ctx context.Context, done <-chan struct{}) error {
 		return fmt.Errorf("waiting: %v", ctx.Err()) // want `fmt.Errorf with %v`
 	}
 }
+
+type TemporaryError struct{ error }
+
+// Canceled is handled first, but a deadline's error is still cut.
+func (c *Client) Watch(ctx context.Context) error {
+	_, err := c.db.ExecContext(ctx, "select 1")
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	if err != nil {
+		return TemporaryError{err} // want `the error type TemporaryError, which has no Unwrap or Is method`
+	}
+	return nil
+}

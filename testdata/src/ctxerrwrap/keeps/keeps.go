@@ -207,3 +207,62 @@ func decode(ctx context.Context, c *http.Client, d Decoder, url string) error {
 	}
 	return nil
 }
+
+// A temporary error with no Unwrap, made only after the cancellation was
+// handled: the error it holds is no context error (spicedb's watch).
+type TemporaryError struct{ error }
+
+func isCancellation(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		err.Error() == "conn closed"
+}
+
+func isResettable(err error) bool { return strings.Contains(err.Error(), "reset") }
+
+func (s *Store) Watch(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "select 1")
+	if err != nil {
+		switch {
+		case isCancellation(err):
+			return err
+		case isResettable(err):
+			return TemporaryError{fmt.Errorf("watch: %w", err)}
+		}
+		return err
+	}
+	return nil
+}
+
+// The same with errors.Is of both sentinels.
+func (s *Store) WatchIs(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "select 1")
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	if err != nil {
+		return TemporaryError{err}
+	}
+	return nil
+}
+
+// The same with a helper that returns constants from its branches
+// (spicedb's common.IsCancellationError).
+func isCancellationIf(err error) bool {
+	if errors.Is(err, context.Canceled) ||
+		errors.Is(err, context.DeadlineExceeded) ||
+		err.Error() == "conn closed" {
+		return true
+	}
+	return false
+}
+
+func (s *Store) WatchIf(ctx context.Context) error {
+	_, err := s.db.ExecContext(ctx, "select 1")
+	if err != nil {
+		if isCancellationIf(err) {
+			return err
+		}
+		return TemporaryError{err}
+	}
+	return nil
+}
