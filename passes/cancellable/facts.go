@@ -46,6 +46,13 @@ type Summary struct {
 	// results make of its error parameters (isCancelled(err) bool).
 	Tests []ParamTest
 
+	// KindTests lists the error parameters (by index, receiver excluded)
+	// for which the function's bool result is true only when the error is
+	// of one kind other than a cancellation: errors.As to a concrete type,
+	// errors.Is with a sentinel of its own (ent's IsNotFound). A branch
+	// taken when it is true is never taken for a cancellation.
+	KindTests []int
+
 	// Origins says, for the error results that may carry a context error,
 	// where it comes from (at most one per result).
 	Origins []Origin
@@ -263,6 +270,10 @@ func (s *Summary) String() string {
 			fmt.Fprintf(&b, "tests%d=%s-wrongly", pt.Param, kind)
 		}
 	}
+	if len(s.KindTests) > 0 {
+		sep()
+		fmt.Fprintf(&b, "kindtests%v", s.KindTests)
+	}
 	for _, p := range s.ParamErrs {
 		sep()
 		switch {
@@ -312,7 +323,7 @@ func (s *Summary) String() string {
 // isZero reports whether the summary says nothing, so needs no fact.
 func (s *Summary) isZero() bool {
 	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
-		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.Forwards) == 0 && len(s.ParamProblems) == 0 && len(s.Dynamic) == 0 && len(s.Makes) == 0 &&
+		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.KindTests) == 0 && len(s.Forwards) == 0 && len(s.ParamProblems) == 0 && len(s.Dynamic) == 0 && len(s.Makes) == 0 &&
 		len(s.CtxParams) == 0 && len(s.SpawnsParams) == 0 && len(s.Spawns) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
@@ -343,6 +354,8 @@ func (s *Summary) normalize() {
 	if len(s.Tests) == 0 {
 		s.Tests = nil
 	}
+	slices.Sort(s.KindTests)
+	s.KindTests = slices.Compact(s.KindTests)
 	slices.SortFunc(s.Forwards, func(a, b Forward) int {
 		return cmp.Or(cmp.Compare(a.Result, b.Result), cmp.Compare(a.Param, b.Param), cmp.Compare(a.Of, b.Of))
 	})

@@ -368,6 +368,7 @@ func (f *Func) readsParams() {
 		}
 		f.paramErrs(i, t)
 		f.paramTests(i, t)
+		f.kindTest(i, t)
 	}
 }
 

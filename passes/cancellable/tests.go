@@ -2,6 +2,7 @@ package cancellable
 
 import (
 	"fmt"
+	"go/constant"
 	"go/types"
 	"slices"
 
@@ -57,6 +58,123 @@ func (f *Func) paramTests(param int, t *taint) {
 			}
 		}
 	}
+}
+
+// kindTest records that the function's bool results are true only when
+// error parameter param, whose taint is t, is of one kind other than a
+// cancellation (see Summary.KindTests).
+func (f *Func) kindTest(param int, t *taint) {
+	results := f.SSA.Signature.Results()
+	if results.Len() != 1 || !types.Identical(results.At(0).Type().Underlying(), types.Typ[types.Bool]) {
+		return
+	}
+	found := false
+	for _, b := range f.SSA.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok || len(ret.Results) != 1 {
+			continue
+		}
+		k := f.kindOf(ret.Results[0], b, t, make(map[ssa.Value]bool))
+		if k == kindOther {
+			return
+		}
+		found = found || k == kindFound
+	}
+	if found {
+		f.Summary.KindTests = append(f.Summary.KindTests, param)
+	}
+}
+
+// kindTested reports whether call is of a helper whose summary says it
+// is true only for errors of one kind other than a cancellation, given an
+// error that t follows.
+func (f *Func) kindTested(call *ssa.Call, t *taint) bool {
+	c := call.Common()
+	callee := f.Callee(c)
+	if callee.Summary == nil || len(callee.Summary.KindTests) == 0 {
+		return false
+	}
+	for k, a := range callee.CallArgs(c) {
+		if callee.Recv {
+			k--
+		}
+		if t.tainted(a) && slices.Contains(callee.Summary.KindTests, k) {
+			return true
+		}
+	}
+	return false
+}
+
+// What a bool value says of an error, for kindTest.
+const (
+	kindNeutral = iota // a constant, a nil test: nothing of the error's kind
+	kindFound          // true only for an error of another kind than a cancellation
+	kindOther          // anything else
+)
+
+// kindOf says what bool value v, returned in (or flowing from) block b,
+// says of the error that t follows. A constant true says what the test
+// that leads to b says (if errors.As(err, &e) { return true }); false
+// says nothing.
+func (f *Func) kindOf(v ssa.Value, b *ssa.BasicBlock, t *taint, seen map[ssa.Value]bool) int {
+	switch v := v.(type) {
+	case *ssa.Const:
+		if v.Value == nil || !constant.BoolVal(v.Value) {
+			return kindNeutral
+		}
+		k := kindNeutral
+		for _, p := range b.Preds {
+			k = max(k, f.kindReaching(p, b, t, seen))
+		}
+		return k
+	case *ssa.Phi: // a || b, a && b
+		if seen[v] {
+			return kindNeutral
+		}
+		seen[v] = true
+		k := kindNeutral
+		for i, e := range v.Edges {
+			if c, ok := e.(*ssa.Const); ok {
+				if c.Value != nil && constant.BoolVal(c.Value) {
+					k = max(k, f.kindReaching(v.Block().Preds[i], v.Block(), t, seen))
+				}
+				continue
+			}
+			k = max(k, f.kindOf(e, v.Block().Preds[i], t, seen))
+		}
+		return k
+	case *ssa.BinOp:
+		if v.Op == eqlOp && (t.tainted(v.X) && isNil(v.Y) || t.tainted(v.Y) && isNil(v.X)) {
+			return kindNeutral // true only for no error
+		}
+	case *ssa.Call:
+		c := v.Common()
+		callee := f.Callee(c)
+		switch {
+		case cancelmodel.IsErrorsAs(callee.Func) && len(c.Args) == 2 && t.tainted(c.Args[0]):
+			target := asTarget(c.Args[1])
+			if target != nil && !types.IsInterface(target) && !cancelmodel.IsCancelledErrorType(target) && !cancelmodel.IsFirstErrorType(target) {
+				return kindFound
+			}
+		case cancelmodel.IsErrorsIs(callee.Func) && len(c.Args) == 2 && t.tainted(c.Args[0]):
+			if _, ctx := f.contextSentinel(c.Args[1]); !ctx && !loadsErrCancelled(c.Args[1]) && isGlobalLoad(c.Args[1]) {
+				return kindFound
+			}
+		case f.kindTested(v, t):
+			return kindFound
+		}
+	}
+	return kindOther
+}
+
+// kindReaching is kindOf for a constant true that flows from block p into
+// block b: what the test at the end of p says when it leads to b.
+func (f *Func) kindReaching(p, b *ssa.BasicBlock, t *taint, seen map[ssa.Value]bool) int {
+	ifi, ok := p.Instrs[len(p.Instrs)-1].(*ssa.If)
+	if !ok || p.Succs[0] != b {
+		return kindOther // reached unconditionally, or when the test is false
+	}
+	return f.kindOf(ifi.Cond, p, t, seen)
 }
 
 // branchTests returns the cancellation tests of the conditions that lead

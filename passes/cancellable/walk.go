@@ -257,6 +257,9 @@ func (t *taint) refine(ifi *ssa.If, st pathState) (yes, no *pathState) {
 		}
 		return t.branchOf(ne, 0, ifi), t.branchOf(eq, 1, ifi)
 	case *ssa.Call:
+		if t.f.kindTested(cond, t) {
+			return nil, same // ent.IsNotFound(err): true only for another error
+		}
 		if pt, _, ok := t.f.helperTest(cond, t.tainted, false); ok {
 			if pt.Correct {
 				return cancel(0), nil // the helper is errors.Is

@@ -144,3 +144,38 @@ func walk(t *deferred.Task, w Walker, n int) { // want walk:"calls\\(facts.Walke
 	walk(t, w, n-1)
 	walk(t, w, n-1)
 }
+
+// Tests of an error's kind other than a cancellation: true only for that
+// kind.
+type missingError struct{}
+
+func (missingError) Error() string { return "missing" }
+
+var errGone = errors.New("gone")
+
+func isMissing(err error) bool { // want isMissing:"reads\\[0\\] kindtests\\[0\\]"
+	if err == nil {
+		return false
+	}
+	var e missingError
+	return errors.As(err, &e)
+}
+
+func isGone(err error) bool { // want isGone:"reads\\[0\\] kindtests\\[0\\]"
+	if errors.Is(err, errGone) || isMissing(err) {
+		return true
+	}
+	return false
+}
+
+// True for every error but one kind, or for any error: no kind test.
+func notMissing(err error) bool { // want notMissing:"reads\\[0\\]"
+	return !isMissing(err)
+}
+
+func failed(err error) bool { // want failed:"reads\\[0\\]"
+	if err != nil {
+		return true
+	}
+	return false
+}

@@ -511,3 +511,44 @@ func (c *compactor) run(ctx context.Context) {
 		}
 	}
 }
+
+// NotFoundError is a failure of its own kind, as ent's is.
+type NotFoundError struct{ Key string }
+
+func (e *NotFoundError) Error() string { return e.Key + " not found" }
+
+func isNotFound(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *NotFoundError
+	return errors.As(err, &e)
+}
+
+func (c *Cache) parent(ctx context.Context, key string) (string, error) {
+	var p string
+	if err := c.db.QueryRowContext(ctx, "select parent from items where k = ?", key).Scan(&p); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", &NotFoundError{key}
+		}
+		return "", err
+	}
+	return p, nil
+}
+
+// A walk up to the root that ends at the first missing parent: the loop
+// goes on only for a NotFoundError, which no cancellation is; any other
+// failure is returned (cloudreve's findRoot).
+func (c *Cache) Root(ctx context.Context, key string) (string, error) {
+	for {
+		p, err := c.parent(ctx, key)
+		if err != nil {
+			if !isNotFound(err) {
+				return "", err
+			}
+			break
+		}
+		key = p
+	}
+	return key, nil
+}
