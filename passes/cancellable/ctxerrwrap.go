@@ -25,7 +25,7 @@ func detectCtxErrWrap(f *Func) {
 			continue
 		}
 		for _, c := range t.cuts {
-			if !c.passed || f.ruledOut(t, cutBlock(c)) {
+			if !c.passed || t.f.ruledOut(t, cutBlock(c)) {
 				continue
 			}
 			pos, fix := f.cutSite(c)
@@ -57,6 +57,7 @@ func cutBlock(c cut) *ssa.BasicBlock {
 // handles the cancellation in its first cases and wraps the error in a
 // later one cuts nothing (spicedb's watch).
 func (f *Func) ruledOut(t *taint, b *ssa.BasicBlock) bool {
+	tainted := func(v ssa.Value) bool { return t.flags[v] != 0 }
 	var canceled, deadline bool
 	for at := b; at != nil && at.Idom() != nil; at = at.Idom() {
 		d := at.Idom()
@@ -77,7 +78,6 @@ func (f *Func) ruledOut(t *taint, b *ssa.BasicBlock) bool {
 		if !ok {
 			continue
 		}
-		tainted := func(v ssa.Value) bool { return t.flags[v] != 0 }
 		if pt, _, ok := f.helperTest(call, tainted, true); ok && pt.Correct {
 			return true
 		}
