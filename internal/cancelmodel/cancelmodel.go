@@ -283,6 +283,22 @@ func Wraps(fn *types.Func) (carries, formats bool) {
 	return IsUnwrapFirstError(fn), false
 }
 
+// WrapsFirst reports whether a call of fn returns an error that holds its
+// first argument in its chain, with a message or a stack added:
+// github.com/pkg/errors' Wrap, Wrapf, WithMessage, WithMessagef and
+// WithStack, whose types have Unwrap (and Cause) since v0.9.0. The package
+// imports no context, so it is not summarised: modelled here. Its Errorf
+// and New make new errors (their arguments are formatted, not held).
+func WrapsFirst(fn *types.Func) bool {
+	switch FuncName(fn) {
+	case "github.com/pkg/errors.Wrap", "github.com/pkg/errors.Wrapf",
+		"github.com/pkg/errors.WithMessage", "github.com/pkg/errors.WithMessagef",
+		"github.com/pkg/errors.WithStack":
+		return true
+	}
+	return false
+}
+
 // IsErrback reports whether fn fails a Deferred with its argument: passing
 // the error to Errback propagates it.
 func IsErrback(fn *types.Func) bool {

@@ -401,6 +401,9 @@ func (f *Func) originWith(v ssa.Value, want Flags, seen map[ssa.Value]bool) (Ori
 	here := Step{Pkg: f.s.pass.Pkg.Path(), Func: f.Name()}
 	pos := f.s.callStart(call.Pos())
 	// Through a wrapper or a helper that passes an argument on.
+	if cancelmodel.WrapsFirst(callee.Func) && len(c.Args) > 0 {
+		return f.originWith(c.Args[0], want, seen)
+	}
 	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
 		for _, a := range Args(c) {
 			if o, ok := f.originWith(a, want, seen); ok {

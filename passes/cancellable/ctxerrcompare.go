@@ -281,7 +281,7 @@ func (f *Func) callMayHoldWrappedCtx(call *ssa.Call, i int) bool {
 		return true
 	}
 	callee := f.Callee(c)
-	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats {
+	if carries, formats := cancelmodel.Wraps(callee.Func); carries || formats || cancelmodel.WrapsFirst(callee.Func) {
 		return false // wraps nothing that may be a context error
 	}
 	return !f.s.analysed(callee)

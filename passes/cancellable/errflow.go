@@ -477,6 +477,13 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add, hold func(ssa
 	if callee.Func == nil {
 		return usePropagate
 	}
+	if cancelmodel.WrapsFirst(callee.Func) {
+		if k != 0 {
+			return usePropagate // an argument of Wrapf's format: not followed
+		}
+		add(call, wrapped(fl))
+		return useReads
+	}
 	if carries, formats := cancelmodel.Wraps(callee.Func); carries {
 		if cancelmodel.IsUnwrapFirstError(callee.Func) {
 			add(call, fl&^FirstError)

@@ -108,6 +108,9 @@ func (f *Func) callErrorFlags(call *ssa.Call, index int, seen map[ssa.Value]bool
 		}
 		return wrapped(fl)
 	}
+	if cancelmodel.WrapsFirst(callee.Func) && len(c.Args) > 0 {
+		return wrapped(f.errorFlags(c.Args[0], seen))
+	}
 	fl := callee.Summary.Result(index)&(Cancel|FirstError|Wrapped) | ctx
 	if callee.Summary != nil && (!c.IsInvoke() || callee.Closed) {
 		// A helper that returns, or wraps, an error it is given.

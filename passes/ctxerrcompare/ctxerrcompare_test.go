@@ -30,3 +30,8 @@ func TestHelperAcrossPackages(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/app")
 	fixture.AssertSilent(t, ctxerrcompare.Analyzer, "ctxerrcompare/lib")
 }
+
+// Context errors wrapped with github.com/pkg/errors, which is modelled.
+func TestPkgErrors(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), ctxerrcompare.Analyzer, "ctxerrcompare/pkgerrors")
+}
