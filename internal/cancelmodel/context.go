@@ -5,8 +5,10 @@ import (
 	"go/types"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
+	"weak"
 )
 
 // This file is the model of the second cancellation source: the standard
@@ -47,8 +49,38 @@ func IsContextType(t types.Type) bool {
 }
 
 // hasContextMethods reports whether t's method set holds the four methods
-// of context.Context, by name and shape.
+// of context.Context, by name and shape. The answer for a named type and
+// a pointer to one is kept (contextTypes): the rules ask it of the same
+// types at every value they follow, and a method set costs allocations.
 func hasContextMethods(t types.Type) bool {
+	n := receiverNamed(t)
+	if n == nil {
+		return computeContextMethods(t)
+	}
+	_, ptr := t.(*types.Pointer)
+	key := contextTypeKey{weak.Make(n), ptr}
+	if v, ok := contextTypes.Load(key); ok {
+		return v.(bool)
+	}
+	v := computeContextMethods(t)
+	if _, loaded := contextTypes.LoadOrStore(key, v); !loaded {
+		runtime.AddCleanup(n, func(k contextTypeKey) { contextTypes.Delete(k) }, key)
+	}
+	return v
+}
+
+// contextTypes holds hasContextMethods's answers, by named type and
+// pointer-ness. It holds its types weakly, and an answer goes with its
+// type: the standalone driver lets a package's types go once nothing
+// needs them, and the cache must not keep them.
+var contextTypes sync.Map // contextTypeKey → bool
+
+type contextTypeKey struct {
+	named weak.Pointer[types.Named]
+	ptr   bool
+}
+
+func computeContextMethods(t types.Type) bool {
 	ms := types.NewMethodSet(t)
 	if _, isPtr := t.(*types.Pointer); !isPtr && ms.Len() < 4 {
 		ms = types.NewMethodSet(types.NewPointer(t))

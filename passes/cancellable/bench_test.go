@@ -34,3 +34,22 @@ func BenchmarkSkip(b *testing.B) {
 		run(b)
 	})
 }
+
+// BenchmarkSummarise measures summarising a module's code that is not
+// modelled and is full of calls through interfaces to many named types
+// (golang.org/x/tools/go/ssa and its dependencies outside the standard
+// library): resolving those calls to their implementations, and telling
+// which types are contexts, are what it spends its time on.
+func BenchmarkSummarise(b *testing.B) {
+	cfg := &packages.Config{Mode: packages.LoadAllSyntax}
+	pkgs, err := packages.Load(cfg, "golang.org/x/tools/go/ssa/ssautil")
+	if err != nil || packages.PrintErrors(pkgs) > 0 {
+		b.Fatal("loading golang.org/x/tools/go/ssa/ssautil failed", err)
+	}
+	defer cancellable.AnalyseAll()()
+	for b.Loop() {
+		if _, err := checker.Analyze([]*analysis.Analyzer{cancellable.Analyzer}, pkgs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

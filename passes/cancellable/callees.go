@@ -51,7 +51,7 @@ func (s *state) invokeCallees(c *ssa.CallCommon) ([]Callee, bool) {
 	}
 	methods, ok := byName[name]
 	if !ok {
-		for _, t := range s.namedTypes() {
+		for _, t := range s.implementers(iface) {
 			for _, recv := range []types.Type{t, types.NewPointer(t)} {
 				if !types.Implements(recv, iface) {
 					continue
@@ -74,6 +74,41 @@ func (s *state) invokeCallees(c *ssa.CallCommon) ([]Callee, bool) {
 	pkg := c.Method.Pkg()
 	closed := len(out) > 0 && pkg != nil && !cancelmodel.Modelled(pkg.Path())
 	return out, closed
+}
+
+// implementers returns the named types of namedTypes that may implement
+// iface: those that declare its rarest method, by name, and those whose
+// structs embed a field (which may promote one). types.Implements decides;
+// this only spares it the types that cannot, which in a program of
+// generated protocol buffer code are nearly all of them.
+func (s *state) implementers(iface *types.Interface) []*types.Named {
+	named := s.namedTypes()
+	if iface.NumMethods() == 0 {
+		return named
+	}
+	if s.byMethod == nil {
+		s.byMethod = make(map[string][]*types.Named)
+		for _, n := range named {
+			for i := 0; i < n.NumMethods(); i++ {
+				s.byMethod[n.Method(i).Name()] = append(s.byMethod[n.Method(i).Name()], n)
+			}
+			if st, ok := n.Underlying().(*types.Struct); ok {
+				for i := 0; i < st.NumFields(); i++ {
+					if st.Field(i).Embedded() {
+						s.embedding = append(s.embedding, n)
+						break
+					}
+				}
+			}
+		}
+	}
+	rarest := s.byMethod[iface.Method(0).Name()]
+	for i := 1; i < iface.NumMethods(); i++ {
+		if c := s.byMethod[iface.Method(i).Name()]; len(c) < len(rarest) {
+			rarest = c
+		}
+	}
+	return append(slices.Clip(rarest), s.embedding...)
 }
 
 // namedTypes lists the concrete named types the package can see in

@@ -45,10 +45,13 @@ type state struct {
 	byObj            map[*types.Func]*Func    // named functions and methods, by origin object
 	dirs             *directives              // //cancelcheck: comments
 	remote           map[*types.Func]*Summary // imported facts, memoised (nil: none)
-	// ifaceCallees memoises invokeCallees, named its namedTypes, stores
-	// its fieldStores.
+	// ifaceCallees memoises invokeCallees, named its namedTypes, byMethod
+	// and embedding index them for implementers, stores memoises
+	// fieldStores.
 	ifaceCallees map[*types.Interface]map[string][]*types.Func
 	named        []*types.Named
+	byMethod     map[string][]*types.Named // by the name of a method they declare
+	embedding    []*types.Named            // structs with an embedded field
 	stores       map[types.Object][]storedValue
 	// helperReported records the helpers of other packages whose wrong
 	// context test ctxerrcompare reported, once per package.
@@ -159,7 +162,7 @@ func (s *state) releaseSSA() {
 		f.SSA, f.taints, f.carriers, f.calls = nil, nil, nil, nil
 	}
 	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
-	s.ifaceCallees, s.named, s.stores = nil, nil, nil
+	s.ifaceCallees, s.named, s.byMethod, s.embedding, s.stores = nil, nil, nil, nil, nil
 }
 
 // scope says what the package is analysed for: the runtime's rules when
