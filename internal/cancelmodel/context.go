@@ -135,6 +135,19 @@ func Uncancellable(fn *types.Func) bool {
 	return false
 }
 
+// KeepsValues reports whether fn derives a context (its first result)
+// that holds the values of its first argument: every context.With*
+// function, WithoutCancel included. A request's logging context, a value,
+// goes with it.
+func KeepsValues(fn *types.Func) bool {
+	switch FuncName(fn) {
+	case "context.WithValue", "context.WithoutCancel", "context.WithCancel", "context.WithCancelCause",
+		"context.WithTimeout", "context.WithTimeoutCause", "context.WithDeadline", "context.WithDeadlineCause":
+		return true
+	}
+	return false
+}
+
 // KeepsCancellation reports whether fn derives a context (its first
 // result) that is cancelled exactly when its first argument is, adding
 // nothing that ends it: context.WithValue.

@@ -82,6 +82,62 @@ type workStart struct {
 	call   *ssa.Call
 	value  ssa.Value // the work's Deferred; nil when the result is not used
 	callee Callee    // for work a callee returned
+	how    string    // how it was started here: "logcontext.RunInBackground", …
+}
+
+// startsUnderTaskContext reports whether call starts work with
+// deferred.RunContext or deferred.Go under a context derived from a
+// Task's Context(): the Task's logging context is a value of that
+// context, and context.WithoutCancel keeps values, so the work logs in
+// the request's context as RunInBackground's does, after the request has
+// finished if nothing waits for it.
+func (f *Func) startsUnderTaskContext(call *ssa.Call, callee Callee) (string, bool) {
+	var ctx int
+	switch {
+	case callee.Runtime == "RunContext":
+		ctx = 0
+	default:
+		_, k, ok := cancelmodel.GoroutineStarter(callee.Func)
+		if !ok {
+			return "", false
+		}
+		ctx = k
+	}
+	if ctx >= len(call.Call.Args) || !f.fromTaskContext(call.Call.Args[ctx], make(map[ssa.Value]bool)) {
+		return "", false
+	}
+	return "deferred." + callee.Runtime + " under the Task's context", true
+}
+
+// fromTaskContext reports whether context v is a Task's Context(), or
+// derived from one by the context package's functions, which keep its
+// values.
+func (f *Func) fromTaskContext(v ssa.Value, seen map[ssa.Value]bool) bool {
+	if seen[v] {
+		return false
+	}
+	seen[v] = true
+	switch v := v.(type) {
+	case *ssa.Call:
+		callee := f.Callee(v.Common())
+		if callee.Runtime == "Task.Context" {
+			return true
+		}
+		return cancelmodel.KeepsValues(callee.Func) && len(v.Call.Args) > 0 && f.fromTaskContext(v.Call.Args[0], seen)
+	case *ssa.Extract:
+		return f.fromTaskContext(v.Tuple, seen) // ctx, cancel := context.WithCancel(…)
+	case *ssa.MakeInterface:
+		return f.fromTaskContext(v.X, seen)
+	case *ssa.ChangeInterface:
+		return f.fromTaskContext(v.X, seen)
+	case *ssa.Phi:
+		for _, e := range v.Edges {
+			if f.fromTaskContext(e, seen) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (f *Func) workStarts() []workStart {
@@ -94,7 +150,11 @@ func (f *Func) workStarts() []workStart {
 			}
 			callee := f.Callee(call.Common())
 			if callee.Runtime == "logcontext.RunInBackground" {
-				out = append(out, workStart{call: call, value: call})
+				out = append(out, workStart{call: call, value: call, how: "logcontext.RunInBackground"})
+				continue
+			}
+			if how, ok := f.startsUnderTaskContext(call, callee); ok {
+				out = append(out, workStart{call: call, value: call, how: how})
 				continue
 			}
 			out = append(out, f.forwardedWork(call, callee)...)
@@ -606,7 +666,7 @@ func (f *Func) reportLeak(st workStart, use workUse, w waitWalk) {
 			shield = "StopCancellation"
 		}
 	}
-	what := "work started with logcontext.RunInBackground"
+	what := "work started with " + st.how
 	if st.callee.Resolved() {
 		what = "work that " + st.callee.Name + " starts with logcontext.RunInBackground"
 	}

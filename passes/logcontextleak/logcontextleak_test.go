@@ -44,3 +44,9 @@ func TestAll(t *testing.T) {
 func TestPaths(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), logcontextleak.Analyzer, "logcontextleak/paths")
 }
+
+// Work started with deferred.RunContext or deferred.Go under a context
+// derived from the Task's carries its logging context.
+func TestTaskContext(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), logcontextleak.Analyzer, "logcontextleak/taskctx")
+}
