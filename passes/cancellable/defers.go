@@ -192,7 +192,61 @@ func detectDeferredOverride(f *Func) {
 		if f.s.context && !f.inTestFile() && f.hasValueResult() && (f.hasContextParam() || f.storedFlags(o.result)&CtxAny != 0) {
 			f.ctxOverride(o)
 		}
+		f.overriddenWithCut(o)
 	}
+}
+
+// overriddenWithCut reports a deferred closure that replaces the error
+// result with a new error that no longer holds it (err = annotate(op,
+// err), where annotate formats with %v): whatever the return statements
+// said, the function returns the cut error. firsterror reports it for the
+// runtime's cancellation, ctxerrwrap for a context error.
+func (f *Func) overriddenWithCut(o resultOverride) {
+	fl := f.storedFlags(o.result)
+	if fl&(Cancel|Ctx) == 0 {
+		return
+	}
+	var loads []ssa.Value
+	for _, r := range *o.fv.Referrers() {
+		if load, ok := r.(*ssa.UnOp); ok && load.Op == mulOp {
+			loads = append(loads, load)
+		}
+	}
+	if len(loads) == 0 {
+		return
+	}
+	cf := o.closure
+	t := cf.taint(&source{fn: cf.SSA, value: loads[0], also: loads[1:], flags: fl & (Cancel | FirstError | Wrapped | Ctx)})
+	for _, c := range t.cuts {
+		if !c.passed || !storesInto(c.at, o.fv) {
+			continue
+		}
+		pos, fix := cf.cutSite(c)
+		why := " (the deferred function replaces the error result with it, after every return statement has run)"
+		// Reported as the deferring function's: it is what returns the cut.
+		if fl&Cancel != 0 {
+			f.Report(FirstErrorRule, pos, cutReason(cf, c, "deferred.ErrCancelled")+why, fixes(fix)...)
+		}
+		if fl&Ctx != 0 && f.s.context && !f.inTestFile() {
+			f.Report(CtxErrWrap, pos, cutReason(cf, c, "context.Canceled")+why, fixes(fix)...)
+		}
+	}
+}
+
+// storesInto reports whether v is stored into the variable fv points to.
+func storesInto(v ssa.Value, fv *ssa.FreeVar) bool {
+	if v == nil || v.Referrers() == nil {
+		return false
+	}
+	for _, r := range *v.Referrers() {
+		if st, ok := r.(*ssa.Store); ok && st.Addr == fv && st.Val == v {
+			return true
+		}
+		if mi, ok := r.(*ssa.MakeInterface); ok && storesInto(mi, fv) {
+			return true
+		}
+	}
+	return false
 }
 
 // ctxOverride reports a deferred closure that sets the error result to nil
