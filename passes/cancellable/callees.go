@@ -345,7 +345,14 @@ func (s *state) fieldStores() map[types.Object][]storedValue {
 		return s.stores
 	}
 	s.stores = make(map[types.Object][]storedValue)
-	for _, f := range s.funcs {
+	funcs := slices.Clone(s.funcs)
+	for _, init := range s.inits {
+		// A package variable's initialiser (var onErr = func(…) {…})
+		// stores in the package initialiser, which is no source function:
+		// a Func of its own resolves what it stores.
+		funcs = append(funcs, &Func{SSA: init, s: s})
+	}
+	for _, f := range funcs {
 		for _, b := range f.SSA.Blocks {
 			for _, instr := range b.Instrs {
 				st, ok := instr.(*ssa.Store)

@@ -96,16 +96,24 @@ func (f *Func) sources() []*source {
 			}
 			args := callee.CallArgs(c)
 			if k, p, ok := cancelmodel.Errback(callee.Func); ok && k < len(args) {
-				eb := f.FuncValue(args[k])
-				if eb.Local != nil && eb.Local.SSA.Signature.Recv() != nil {
-					p++ // a method value: Params starts with the receiver
+				// The errback, or each function it may be: a variable, a
+				// field or a package variable the package stores it in.
+				ebs := []Callee{f.FuncValue(args[k])}
+				if ebs[0].Local == nil {
+					ebs, _ = f.funcValues(args[k], make(map[ssa.Value]bool))
 				}
-				if eb.Local == nil || p >= len(eb.Local.SSA.Params) {
-					continue
+				for _, eb := range ebs {
+					p := p
+					if eb.Local != nil && eb.Local.SSA.Signature.Recv() != nil {
+						p++ // a method value: Params starts with the receiver
+					}
+					if eb.Local == nil || p >= len(eb.Local.SSA.Params) {
+						continue
+					}
+					fl := Cancel | f.DeferredFlags(args[0])&(FirstError|Wrapped) // args[0]: the Deferred
+					out = append(out, &source{fn: eb.Local.SSA, value: eb.Local.SSA.Params[p], flags: fl,
+						errback: true, via: eb.Local, site: call.Pos()})
 				}
-				fl := Cancel | f.DeferredFlags(args[0])&(FirstError|Wrapped) // args[0]: the Deferred
-				out = append(out, &source{fn: eb.Local.SSA, value: eb.Local.SSA.Params[p], flags: fl,
-					errback: true, via: eb.Local, site: call.Pos()})
 			}
 		}
 	}

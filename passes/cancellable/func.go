@@ -483,6 +483,9 @@ func normalizeLatent(ls []latent) []latent {
 
 // displayName names a source function as call paths show it.
 func displayName(fn *ssa.Function) string {
+	if g := initialises(fn); g != nil {
+		return g.Name() // var onErr = func(…) {…}: "onErr"
+	}
 	if parent := fn.Parent(); parent != nil {
 		i := strconv.Itoa(slices.Index(parent.AnonFuncs, fn) + 1)
 		if parent.Parent() == nil {
@@ -499,6 +502,24 @@ func displayName(fn *ssa.Function) string {
 		}
 	}
 	return fn.Name()
+}
+
+// initialises returns the package variable that fn, a function literal
+// of the package initialiser, is the initial value of, or nil.
+func initialises(fn *ssa.Function) *ssa.Global {
+	parent := fn.Parent()
+	if parent == nil || parent.Synthetic != "package initializer" {
+		return nil
+	}
+	for _, b := range parent.Blocks {
+		for _, instr := range b.Instrs {
+			if st, ok := instr.(*ssa.Store); ok && st.Val == fn {
+				g, _ := st.Addr.(*ssa.Global)
+				return g
+			}
+		}
+	}
+	return nil
 }
 
 // objName names a function of another package: "store.Fetch",
