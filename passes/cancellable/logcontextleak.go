@@ -92,11 +92,8 @@ type workStart struct {
 // the request's context as RunInBackground's does, after the request has
 // finished if nothing waits for it.
 func (f *Func) startsUnderTaskContext(call *ssa.Call, callee Callee) (string, bool) {
-	var ctx int
-	switch {
-	case callee.Runtime == "RunContext":
-		ctx = 0
-	default:
+	ctx := 0 // RunContext's
+	if callee.Runtime != "RunContext" {
 		_, k, ok := cancelmodel.GoroutineStarter(callee.Func)
 		if !ok {
 			return "", false
