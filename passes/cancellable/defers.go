@@ -330,7 +330,7 @@ func detectDeferredWork(f *Func) {
 			case callee.Runtime == "logcontext.RunInBackground":
 				what = "work that a deferred logcontext.RunInBackground starts"
 			case callee.Runtime == "" && callee.Summary != nil && slices.ContainsFunc(callee.Summary.Results, func(fl Flags) bool { return fl&Background != 0 }):
-				what = "work that the deferred " + callee.Name + " starts with logcontext.RunInBackground"
+				what = "work that the deferred " + callee.Name + " starts in the request's logging context"
 			default:
 				continue
 			}

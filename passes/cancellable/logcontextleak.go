@@ -665,7 +665,7 @@ func (f *Func) reportLeak(st workStart, use workUse, w waitWalk) {
 	}
 	what := "work started with " + st.how
 	if st.callee.Resolved() {
-		what = "work that " + st.callee.Name + " starts with logcontext.RunInBackground"
+		what = "work that " + st.callee.Name + " starts in the request's logging context"
 	}
 	var how, fix string
 	var fixes []analysis.SuggestedFix

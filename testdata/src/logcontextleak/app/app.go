@@ -16,7 +16,7 @@ func OnKick(t *deferred.Task) (int, error) {
 
 //cancelcheck:cancellable
 func OnStartDropped(t *deferred.Task) (int, error) {
-	work.Start(t) // want `work that work\.Start starts with logcontext\.RunInBackground can outlive the request and use its logging context after it is finished: its Deferred is never awaited.*\(call path: OnStartDropped\)`
+	work.Start(t) // want `work that work\.Start starts in the request's logging context can outlive the request and use its logging context after it is finished: its Deferred is never awaited.*\(call path: OnStartDropped\)`
 	return 200, nil
 }
 
@@ -36,7 +36,7 @@ func OnKickSafe(t *deferred.Task) (int, error) {
 //
 //cancelcheck:cancellable
 func OnDeferredStart(t *deferred.Task) (int, error) {
-	defer work.Start(t) // want `work that the deferred work.Start starts with logcontext.RunInBackground starts as the function returns and nothing can await it.*\(call path: OnDeferredStart\)`
+	defer work.Start(t) // want `work that the deferred work.Start starts in the request's logging context starts as the function returns and nothing can await it.*\(call path: OnDeferredStart\)`
 	return 1, nil
 }
 

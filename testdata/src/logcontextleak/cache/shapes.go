@@ -83,7 +83,7 @@ func startRefresh(t *deferred.Task) *deferred.Deferred[int] {
 }
 
 func kick(t *deferred.Task) {
-	startRefresh(t) // want `work that startRefresh starts with logcontext\.RunInBackground can outlive the request and use its logging context after it is finished: its Deferred is never awaited.*\(call path: OnDropped → kick\)`
+	startRefresh(t) // want `work that startRefresh starts in the request's logging context can outlive the request and use its logging context after it is finished: its Deferred is never awaited.*\(call path: OnDropped → kick\)`
 }
 
 //cancelcheck:cancellable

@@ -20,7 +20,7 @@ var mu sync.Mutex
 
 //cancelcheck:cancellable
 func OnLockedDropped(t *deferred.Task) (int, error) {
-	locked(&mu, func() *deferred.Deferred[int] { // want `work that OnLockedDropped\.func1 starts with logcontext\.RunInBackground .*its Deferred is never awaited.*\(call path: OnLockedDropped\)`
+	locked(&mu, func() *deferred.Deferred[int] { // want `work that OnLockedDropped\.func1 starts in the request's logging context .*its Deferred is never awaited.*\(call path: OnLockedDropped\)`
 		return logcontext.RunInBackground(t, refresh)
 	})
 	return 200, nil
@@ -40,7 +40,7 @@ var lock = deferred.NewLock()
 
 //cancelcheck:cancellable
 func OnWithLock(t *deferred.Task) (int, error) {
-	d := deferred.WithLock(lock, func() *deferred.Deferred[int] { return logcontext.RunInBackground(t, refresh) }) // want `work that OnWithLock\.func1 starts with logcontext\.RunInBackground .*the request waits for it only through StopCancellation.*\(call path: OnWithLock\)`
+	d := deferred.WithLock(lock, func() *deferred.Deferred[int] { return logcontext.RunInBackground(t, refresh) }) // want `work that OnWithLock\.func1 starts in the request's logging context .*the request waits for it only through StopCancellation.*\(call path: OnWithLock\)`
 	return deferred.Await(t, deferred.StopCancellation(d))
 }
 

@@ -122,7 +122,7 @@ func start(t *deferred.Task) *deferred.Deferred[int] {
 
 //cancelcheck:cancellable
 func (c *Cache) OnStarted(t *deferred.Task, key string) (int, error) {
-	pending := start(t) // want `work that start starts with logcontext\.RunInBackground .*its Deferred is not awaited on every path.*\(call path: Cache\.OnStarted\)`
+	pending := start(t) // want `work that start starts in the request's logging context .*its Deferred is not awaited on every path.*\(call path: Cache\.OnStarted\)`
 	if v, ok := c.m[key]; ok {
 		return v, nil
 	}
