@@ -259,6 +259,24 @@ type workItem struct {
 	elem   *ssa.BasicBlock // where v was loaded from a list, as an element
 }
 
+// storedUnwaited reports whether storage that work is put into (a field,
+// a package variable, a map kept there) is one from which the package
+// never takes a Deferred out to wait for it or hand it on, and which no
+// other package can reach (an unexported field or variable): the work
+// kept there is waited for by nobody (kept "so that a status page can
+// report on it").
+func storedUnwaited(f *Func, p place) bool {
+	if !p.shared || len(p.keys) == 0 {
+		return false
+	}
+	for _, k := range p.keys {
+		if k.Exported() {
+			return false
+		}
+	}
+	return !f.s.storageHandedOut(p.keys)
+}
+
 // followWork follows a work's Deferred (a list holding it, when list is
 // set) through what passes a cancel on to it (Then, Chain, the Add*
 // methods, Gather, DelayCancellation), what shields it (StopCancellation,
@@ -350,6 +368,12 @@ func followWork(f *Func, v ssa.Value, list bool) (workUse, bool) {
 						work = append(work, same(l))
 					}
 				default:
+					if r.Val != it.v || !storedUnwaited(f, newSharing(f, true).addrStorage(addr)) {
+						return use, false
+					}
+				}
+			case *ssa.MapUpdate:
+				if r.Value != it.v || !storedUnwaited(f, newSharing(f, true).storage(r.Map)) {
 					return use, false
 				}
 			case *ssa.IndexAddr:

@@ -6,19 +6,6 @@ import "github.com/cancelcheck/cancelcheck/deferred/logcontext"
 // Limits (docs/rules/logcontextleak.md): leaks that are missed, and stay
 // silent rather than be guessed at.
 
-// A wait list kept in a field is not followed: the work is taken as taken
-// care of, though nothing waits for it here.
-
-type Batch struct {
-	pending []*deferred.Deferred[int]
-}
-
-//cancelcheck:cancellable
-func (b *Batch) OnQueue(t *deferred.Task) (int, error) {
-	b.pending = append(b.pending, logcontext.RunInBackground(t, refresh)) // missed
-	return len(b.pending), nil
-}
-
 // A loop that awaits an element and then may break leaves the later ones
 // running; it is taken to await them all.
 
