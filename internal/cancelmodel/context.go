@@ -140,12 +140,7 @@ func Uncancellable(fn *types.Func) bool {
 // function, WithoutCancel included. A request's logging context, a value,
 // goes with it.
 func KeepsValues(fn *types.Func) bool {
-	switch FuncName(fn) {
-	case "context.WithValue", "context.WithoutCancel", "context.WithCancel", "context.WithCancelCause",
-		"context.WithTimeout", "context.WithTimeoutCause", "context.WithDeadline", "context.WithDeadlineCause":
-		return true
-	}
-	return false
+	return KeepsCancellation(fn) || Cancels(fn) || FuncName(fn) == "context.WithoutCancel"
 }
 
 // KeepsCancellation reports whether fn derives a context (its first

@@ -57,7 +57,6 @@ func cutBlock(c cut) *ssa.BasicBlock {
 // handles the cancellation in its first cases and wraps the error in a
 // later one cuts nothing (spicedb's watch).
 func (f *Func) ruledOut(t *taint, b *ssa.BasicBlock) bool {
-	tainted := func(v ssa.Value) bool { return t.flags[v] != 0 }
 	var canceled, deadline bool
 	for at := b; at != nil && at.Idom() != nil; at = at.Idom() {
 		d := at.Idom()
@@ -78,11 +77,11 @@ func (f *Func) ruledOut(t *taint, b *ssa.BasicBlock) bool {
 		if !ok {
 			continue
 		}
-		if pt, _, ok := f.helperTest(call, tainted, true); ok && pt.Correct {
+		if pt, _, ok := f.helperTest(call, t.tainted, true); ok && pt.Correct {
 			return true
 		}
 		callee := f.Callee(call.Common())
-		if !cancelmodel.IsErrorsIs(callee.Func) || len(call.Call.Args) != 2 || !tainted(call.Call.Args[0]) {
+		if !cancelmodel.IsErrorsIs(callee.Func) || len(call.Call.Args) != 2 || !t.tainted(call.Call.Args[0]) {
 			continue
 		}
 		switch name, _ := f.contextSentinel(call.Call.Args[1]); name {

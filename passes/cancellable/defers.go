@@ -101,6 +101,17 @@ func nilStores(fv *ssa.FreeVar) []*ssa.Store {
 	return out
 }
 
+// loads returns the closure's reads of the result.
+func (o resultOverride) loads() []ssa.Value {
+	var out []ssa.Value
+	for _, r := range *o.fv.Referrers() {
+		if load, ok := r.(*ssa.UnOp); ok && load.Op == mulOp {
+			out = append(out, load)
+		}
+	}
+	return out
+}
+
 // overriddenToNil returns the first store of nil into the result that a
 // path through the closure reaches from its start without ruling the
 // result out as a cancellation, following the result's loads as the taint
@@ -111,12 +122,7 @@ func (o resultOverride) overriddenToNil(fl Flags) *ssa.Store {
 		return nil
 	}
 	cf := o.closure
-	var loads []ssa.Value
-	for _, r := range *o.fv.Referrers() {
-		if load, ok := r.(*ssa.UnOp); ok && load.Op == mulOp {
-			loads = append(loads, load)
-		}
-	}
+	loads := o.loads()
 	t := &taint{f: cf, src: &source{fn: cf.SSA, flags: fl}, flags: make(map[ssa.Value]Flags),
 		uses: make(map[ssa.Instruction]useKind), texts: make(map[ssa.Value]bool), holders: make(map[ssa.Value]bool)}
 	for _, l := range loads {
@@ -206,12 +212,7 @@ func (f *Func) overriddenWithCut(o resultOverride) {
 	if fl&(Cancel|Ctx) == 0 {
 		return
 	}
-	var loads []ssa.Value
-	for _, r := range *o.fv.Referrers() {
-		if load, ok := r.(*ssa.UnOp); ok && load.Op == mulOp {
-			loads = append(loads, load)
-		}
-	}
+	loads := o.loads()
 	if len(loads) == 0 {
 		return
 	}

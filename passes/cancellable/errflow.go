@@ -98,10 +98,7 @@ func (f *Func) sources() []*source {
 			if k, p, ok := cancelmodel.Errback(callee.Func); ok && k < len(args) {
 				// The errback, or each function it may be: a variable, a
 				// field or a package variable the package stores it in.
-				ebs := []Callee{f.FuncValue(args[k])}
-				if ebs[0].Local == nil {
-					ebs, _ = f.funcValues(args[k], make(map[ssa.Value]bool))
-				}
+				ebs, _ := f.funcValues(args[k], make(map[ssa.Value]bool))
 				for _, eb := range ebs {
 					p := p
 					if eb.Local != nil && eb.Local.SSA.Signature.Recv() != nil {

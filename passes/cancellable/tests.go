@@ -94,11 +94,8 @@ func (f *Func) kindTested(call *ssa.Call, t *taint) bool {
 	if callee.Summary == nil || len(callee.Summary.KindTests) == 0 {
 		return false
 	}
-	for k, a := range callee.CallArgs(c) {
-		if callee.Recv {
-			k--
-		}
-		if t.tainted(a) && slices.Contains(callee.Summary.KindTests, k) {
+	for _, k := range paramsGiven(callee, c, t.tainted) {
+		if slices.Contains(callee.Summary.KindTests, k) {
 			return true
 		}
 	}
@@ -282,13 +279,7 @@ func (f *Func) callTests(call *ssa.Call, t *taint) []ParamTest {
 		}
 	default:
 		var out []ParamTest
-		for k, a := range callee.CallArgs(c) {
-			if !t.tainted(a) {
-				continue
-			}
-			if callee.Recv {
-				k--
-			}
+		for _, k := range paramsGiven(callee, c, t.tainted) {
 			for _, pt := range callee.Summary.paramTests(k) {
 				if !pt.Correct && pt.What != "" {
 					pt.What = fmt.Sprintf("%s (through %s)", pt.What, callee.Name)
@@ -325,13 +316,7 @@ func (f *Func) helperTest(call *ssa.Call, arg func(ssa.Value) bool, context bool
 	if callee.Summary == nil || len(callee.Summary.Tests) == 0 {
 		return ParamTest{}, callee, false
 	}
-	for k, a := range callee.CallArgs(c) {
-		if !arg(a) {
-			continue
-		}
-		if callee.Recv {
-			k--
-		}
+	for _, k := range paramsGiven(callee, c, arg) {
 		for _, pt := range callee.Summary.paramTests(k) {
 			if pt.Context == context {
 				return pt, callee, true
@@ -339,4 +324,21 @@ func (f *Func) helperTest(call *ssa.Call, arg func(ssa.Value) bool, context bool
 		}
 	}
 	return ParamTest{}, callee, false
+}
+
+// paramsGiven returns the indexes (receiver excluded, as summaries count
+// them) of the callee's parameters to which call c hands a value that arg
+// accepts.
+func paramsGiven(callee Callee, c *ssa.CallCommon, arg func(ssa.Value) bool) []int {
+	var out []int
+	for k, a := range callee.CallArgs(c) {
+		if !arg(a) {
+			continue
+		}
+		if callee.Recv {
+			k--
+		}
+		out = append(out, k)
+	}
+	return out
 }
