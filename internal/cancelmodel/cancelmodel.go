@@ -116,6 +116,33 @@ func DeferredPassThrough(fn *types.Func) (arg int, ok bool) {
 	return 0, false
 }
 
+// CancelsArg reports whether a call of fn cancels the Deferred at argument
+// index arg (receiver first) by itself, whether or not anything cancels
+// what the call returns: Deferred.Cancel and CancelWithReason, and
+// Timeout, which cancels its
+// Deferred when the time runs out. A Deferred that other waiters share
+// fails for every one of them.
+func CancelsArg(fn *types.Func) (arg int, ok bool) {
+	name, _ := Name(fn)
+	switch name {
+	case "Deferred.Cancel", "Deferred.CancelWithReason", "Timeout":
+		return 0, true
+	}
+	return 0, false
+}
+
+// CancelPassThrough reports whether cancelling the Deferred that a call of
+// fn returns cancels the Deferred at argument index arg (receiver first):
+// the pass-through wrappers of DeferredPassThrough, and Timeout, whose
+// result fails with a *TimeoutError instead of d's cancellation when the
+// time runs out but passes a cancel on to d all the same.
+func CancelPassThrough(fn *types.Func) (arg int, ok bool) {
+	if name, _ := Name(fn); name == "Timeout" {
+		return 0, true
+	}
+	return DeferredPassThrough(fn)
+}
+
 // TaskStarter reports whether fn runs the async function at argument index
 // arg on a new Task whose Deferred it returns, and whether that Task is part
 // of the caller's call tree: cancelling the Deferred the caller waits on

@@ -30,12 +30,21 @@ import (
 //
 // And it lists the parameters whose Deferred the function awaits, or
 // passes a cancel on to (through Then, Chain, Gather of a slice, a
-// callee that awaits it): a caller that hands it a shared Deferred hands
-// that to cancellable code.
+// callee that awaits it), or cancels (Cancel, Timeout): a caller that
+// hands it a shared Deferred hands that to cancellable code.
+//
+// And it lists the results that are a parameter's Deferred, or pass a
+// cancel on to it (Passes: a helper that returns Then(d, f)), so that a
+// caller that awaits the result awaits what it passed.
 type SharedResults struct {
 	Results []SharedResult // sorted by index and position, at most MaxLatent
 	Awaits  []int          // parameters (receiver first; a Deferred or a slice of them), sorted
+	Passes  []PassedParam  // sorted
 }
+
+// A PassedParam says that result Result of a function is the Deferred of
+// parameter Param (receiver first), or passes a cancel on to it.
+type PassedParam struct{ Result, Param int }
 
 // A SharedResult is one shared Deferred a function returns, or one result
 // that refers to shared storage.
@@ -70,6 +79,9 @@ func (s *SharedResults) String() string {
 	if len(s.Awaits) > 0 {
 		parts = append(parts, fmt.Sprintf("cancels params %v", s.Awaits))
 	}
+	for _, p := range s.Passes {
+		parts = append(parts, fmt.Sprintf("result%d passes param%d", p.Result, p.Param))
+	}
 	for _, r := range s.Results {
 		what := "shared"
 		if r.Storage {
@@ -87,8 +99,22 @@ func init() {
 }
 
 // sharedFact returns what a callee's fact says (for a function of this
-// package, also a literal, what its own computation found).
+// package, also a literal, what its own computation found; for a call
+// through an interface or a function value, what any of the functions it
+// may call says).
 func (f *Func) sharedFact(callee Callee) SharedResults {
+	if len(callee.Members) > 0 {
+		var joined SharedResults
+		for _, m := range callee.Members {
+			fact := f.sharedFact(m)
+			joined.Results = append(joined.Results, fact.Results...)
+			joined.Awaits = append(joined.Awaits, fact.Awaits...)
+			joined.Passes = append(joined.Passes, fact.Passes...)
+		}
+		slices.Sort(joined.Awaits)
+		joined.Awaits = slices.Compact(joined.Awaits)
+		return joined
+	}
 	if callee.Local != nil {
 		if callee.Local.failed {
 			return SharedResults{}
@@ -125,13 +151,19 @@ func (f *Func) sharedDeferred() {
 				results = append(results, sh.returned(instr)...)
 			case *ssa.Call:
 				callee := f.Callee(instr.Common())
+				args := callee.CallArgs(instr.Common())
 				if callee.Runtime == "Await" && len(instr.Call.Args) == 2 {
 					for _, o := range dedupOrigins(sh.origins(instr.Call.Args[1])) {
 						sh.awaited(instr, Callee{}, 1, o)
 					}
 					awaits = append(awaits, f.paramsIn(instr.Call.Args[1], make(map[ssa.Value]bool))...)
 				}
-				args := callee.CallArgs(instr.Common())
+				if k, ok := cancelmodel.CancelsArg(callee.Func); ok && callee.Runtime != "" && k < len(args) {
+					for _, o := range dedupOrigins(sh.origins(args[k])) {
+						sh.cancelled(instr, callee, k, o)
+					}
+					awaits = append(awaits, f.paramsIn(args[k], make(map[ssa.Value]bool))...)
+				}
 				for _, p := range f.sharedFact(callee).Awaits {
 					if p >= len(args) || args[p] == nil {
 						continue
@@ -149,14 +181,15 @@ func (f *Func) sharedDeferred() {
 		}
 	}
 	results = normalizeShared(results)
+	passes := f.passedParams()
 	for _, r := range results {
 		if !r.Storage {
 			f.SetResult(r.Index, Shared)
 		}
 	}
 	slices.Sort(awaits)
-	f.shared = SharedResults{Results: results, Awaits: slices.Compact(awaits)}
-	if f.decl == nil || len(results) == 0 && len(awaits) == 0 {
+	f.shared = SharedResults{Results: results, Awaits: slices.Compact(awaits), Passes: passes}
+	if f.decl == nil || len(results) == 0 && len(awaits) == 0 && len(passes) == 0 {
 		return // function literals have no object to carry a fact
 	}
 	obj, _ := f.s.pass.TypesInfo.Defs[f.decl.Name].(*types.Func)
@@ -167,10 +200,35 @@ func (f *Func) sharedDeferred() {
 	f.s.pass.ExportObjectFact(obj, &fact)
 }
 
+// passedParams returns the Deferred results of the function that are a
+// parameter's Deferred or pass a cancel on to it.
+func (f *Func) passedParams() []PassedParam {
+	var out []PassedParam
+	for _, b := range f.SSA.Blocks {
+		ret, ok := b.Instrs[len(b.Instrs)-1].(*ssa.Return)
+		if !ok {
+			continue
+		}
+		for i, v := range ret.Results {
+			if !cancelmodel.IsDeferredType(v.Type()) {
+				continue
+			}
+			for _, p := range f.paramsIn(v, make(map[ssa.Value]bool)) {
+				out = append(out, PassedParam{Result: i, Param: p})
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b PassedParam) int {
+		return cmp.Or(cmp.Compare(a.Result, b.Result), cmp.Compare(a.Param, b.Param))
+	})
+	return slices.Compact(out)
+}
+
 // paramsIn returns the parameters (receiver first) whose Deferred, or
 // slice of Deferreds, v is or passes a cancel on to: through phis,
 // conversions, local variables, sub-slices and append, the runtime's
-// wrappers that pass a cancel on, and Gather.
+// wrappers that pass a cancel on, Gather, and callees whose result is or
+// passes a cancel on to their argument.
 func (f *Func) paramsIn(v ssa.Value, seen map[ssa.Value]bool) []int {
 	if v == nil || seen[v] {
 		return nil
@@ -199,6 +257,10 @@ func (f *Func) paramsIn(v ssa.Value, seen map[ssa.Value]bool) []int {
 			}
 			return out
 		}
+	case *ssa.Extract:
+		if call, ok := x.Tuple.(*ssa.Call); ok {
+			return f.paramsInResult(call, x.Index, seen)
+		}
 	case *ssa.Call:
 		if b, ok := x.Call.Value.(*ssa.Builtin); ok {
 			if b.Name() == "append" && len(x.Call.Args) > 0 {
@@ -206,20 +268,32 @@ func (f *Func) paramsIn(v ssa.Value, seen map[ssa.Value]bool) []int {
 			}
 			return nil
 		}
-		callee := f.Callee(x.Common())
-		if callee.Runtime == "" {
-			return nil
+		return f.paramsInResult(x, 0, seen)
+	}
+	return nil
+}
+
+// paramsInResult is paramsIn of result i of a call.
+func (f *Func) paramsInResult(call *ssa.Call, i int, seen map[ssa.Value]bool) []int {
+	callee := f.Callee(call.Common())
+	args := callee.CallArgs(call.Common())
+	if callee.Runtime == "" {
+		var out []int
+		for _, p := range f.sharedFact(callee).Passes {
+			if p.Result == i && p.Param < len(args) {
+				out = append(out, f.paramsIn(args[p.Param], seen)...)
+			}
 		}
-		if _, shield := cancelmodel.Shield(callee.Func); shield {
-			return nil
-		}
-		args := callee.CallArgs(x.Common())
-		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(args) {
-			return f.paramsIn(args[k], seen)
-		}
-		if cancelmodel.FirstErrorSource(callee.Func) && len(args) > 0 {
-			return f.paramsIn(args[0], seen)
-		}
+		return out
+	}
+	if _, shield := cancelmodel.Shield(callee.Func); shield || i != 0 {
+		return nil
+	}
+	if k, ok := cancelmodel.CancelPassThrough(callee.Func); ok && k < len(args) {
+		return f.paramsIn(args[k], seen)
+	}
+	if cancelmodel.FirstErrorSource(callee.Func) && len(args) > 0 {
+		return f.paramsIn(args[0], seen)
 	}
 	return nil
 }
@@ -249,6 +323,11 @@ type sharedOrigin struct {
 	// From a callee's result: the call and the callee's record.
 	site token.Pos
 	from *SharedResult
+	// cancelled: the Deferred was handed to a call that cancels it by
+	// itself (Timeout, a callee that waits on or cancels its argument),
+	// which is reported there; a wait on what that call returns is the
+	// same problem, with the same fix.
+	cancelled bool
 }
 
 // returned records the shared Deferreds a return hands out, and the
@@ -282,6 +361,9 @@ func (sh *sharing) returned(ret *ssa.Return) []SharedResult {
 			continue
 		}
 		for _, o := range dedupOrigins(sh.origins(v)) {
+			if o.cancelled {
+				continue
+			}
 			if o.from != nil {
 				r := SharedResult{Index: i, Pos: o.from.Pos, Reason: o.from.Reason, Path: prepend(f.stepAt(o.site), o.from.Path)}
 				r.setRef(o.paramRef)
@@ -336,6 +418,9 @@ func holdsDeferreds(t types.Type) bool {
 // its parameter arg (receiver first).
 func (sh *sharing) awaited(call *ssa.Call, waiter Callee, arg int, o sharedOrigin) {
 	f := sh.f
+	if o.cancelled {
+		return
+	}
 	if o.from == nil {
 		by := "cancellable code"
 		var e ast.Expr
@@ -345,22 +430,52 @@ func (sh *sharing) awaited(call *ssa.Call, waiter Callee, arg int, o sharedOrigi
 		} else {
 			e = f.callArgSyntax(call, arg)
 		}
-		pos := call.Pos()
-		var fixes []analysis.SuggestedFix
-		if e != nil {
-			pos = e.Pos()
-			if cancelmodel.IsDeferredType(f.s.pass.TypesInfo.TypeOf(e)) {
-				fixes = f.s.wrapCallFix(e, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")
-			}
-		} else if ce := f.callSyntax(call); ce != nil {
-			pos = ce.Pos()
-		}
-		f.Report(SharedDeferred, pos,
-			"shared Deferred awaited by "+by+": "+o.reason+
-				"; cancelling this request fails it for every waiter; wrap it in deferred.StopCancellation",
-			fixes...)
+		f.reportSharedDeferred(call, e, "shared Deferred awaited by "+by+": "+o.reason+
+			"; cancelling this request fails it for every waiter; wrap it in deferred.StopCancellation")
 		return
 	}
+	sh.handedOut(o)
+}
+
+// cancelled reports a shared Deferred that a call of the runtime cancels
+// by itself: the receiver of Deferred.Cancel, the argument of Timeout.
+func (sh *sharing) cancelled(call *ssa.Call, callee Callee, arg int, o sharedOrigin) {
+	f := sh.f
+	if o.from != nil {
+		sh.handedOut(o)
+		return
+	}
+	if callee.Runtime == "Timeout" {
+		f.reportSharedDeferred(call, f.waiterArgSyntax(call, callee, arg), "shared Deferred given to deferred.Timeout: "+o.reason+
+			"; when the time runs out it is cancelled for every waiter; wrap it in deferred.StopCancellation")
+		return
+	}
+	f.reportSharedDeferred(call, nil, "shared Deferred cancelled: "+o.reason+
+		"; it fails for every waiter; cancel a deferred.StopCancellation of it instead")
+}
+
+// reportSharedDeferred reports a shared Deferred at e, the expression that hands
+// it to a wait or a cancel, with a fix that shields it; at the call when
+// e is nil.
+func (f *Func) reportSharedDeferred(call *ssa.Call, e ast.Expr, message string) {
+	pos := call.Pos()
+	var fixes []analysis.SuggestedFix
+	if e != nil {
+		pos = e.Pos()
+		if cancelmodel.IsDeferredType(f.s.pass.TypesInfo.TypeOf(e)) {
+			fixes = f.s.wrapCallFix(e, "StopCancellation", "shield the shared Deferred with deferred.StopCancellation")
+		}
+	} else if ce := f.callSyntax(call); ce != nil {
+		pos = ce.Pos()
+	}
+	f.Report(SharedDeferred, pos, message, fixes...)
+}
+
+// handedOut reports a shared Deferred that a callee returns, once this
+// function hands it to a wait or a cancel: at the callee's return, as a
+// latent problem of this function for its entry points.
+func (sh *sharing) handedOut(o sharedOrigin) {
+	f := sh.f
 	l := latent{
 		Problem: Problem{
 			Rule:   SharedDeferred,
@@ -549,9 +664,16 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 			return nil
 		}
 		args := callee.CallArgs(c)
-		if k, ok := cancelmodel.DeferredPassThrough(callee.Func); ok && k < len(args) && args[k] != nil &&
+		if k, ok := cancelmodel.CancelPassThrough(callee.Func); ok && k < len(args) && args[k] != nil &&
 			cancelmodel.IsDeferredType(args[k].Type()) {
-			out = append(out, sh.origins(args[k])...)
+			os := sh.origins(args[k])
+			if _, cancels := cancelmodel.CancelsArg(callee.Func); cancels {
+				os = slices.Clone(os)
+				for j := range os {
+					os[j].cancelled = true
+				}
+			}
+			out = append(out, os...)
 		}
 		if cancelmodel.FirstErrorSource(callee.Func) && len(c.Args) > 0 {
 			// Gather passes a cancel on to every input.
@@ -561,13 +683,29 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 	if sh.loadsOnly || !call.Pos().IsValid() {
 		return out
 	}
-	for _, r := range sh.f.sharedResults(callee) {
+	fact := sh.f.sharedFact(callee)
+	args := callee.CallArgs(c)
+	for _, r := range fact.Results {
 		if r.Index != i || r.Storage {
 			continue
 		}
-		if ref, ok := sh.argRef(r, callee, callee.CallArgs(c)); ok {
+		if ref, ok := sh.argRef(r, callee, args); ok {
 			out = append(out, sharedOrigin{site: call.Pos(), from: &r, paramRef: ref})
 		}
+	}
+	for _, p := range fact.Passes {
+		if p.Result != i || p.Param >= len(args) || args[p.Param] == nil {
+			continue
+		}
+		os := sh.origins(args[p.Param])
+		if slices.Contains(fact.Awaits, p.Param) {
+			// The callee cancels it too: reported at this call.
+			os = slices.Clone(os)
+			for j := range os {
+				os[j].cancelled = true
+			}
+		}
+		out = append(out, os...)
 	}
 	for _, fw := range sh.f.calleeForwards(callee, i) {
 		args := callee.forwardArgs(c)
@@ -864,8 +1002,35 @@ func (sh *sharing) storage(v ssa.Value) place {
 				return p
 			}
 		}
-	case *ssa.Alloc, *ssa.MakeMap, *ssa.MakeSlice:
+	case *ssa.Alloc:
+		if p := sh.copiedPlace(x); p.shared {
+			return p
+		}
 		return sh.storedPlace(x)
+	case *ssa.MakeMap, *ssa.MakeSlice:
+		return sh.storedPlace(x)
+	}
+	return place{}
+}
+
+// copiedPlace returns the place of a local variable of struct or array
+// type that holds a copy of a value kept in shared storage (e := m[k]):
+// the Deferreds in its fields are the stored value's.
+func (sh *sharing) copiedPlace(alloc *ssa.Alloc) place {
+	switch types.Unalias(alloc.Type().(*types.Pointer).Elem()).Underlying().(type) {
+	case *types.Struct, *types.Array:
+	default:
+		return place{}
+	}
+	if sh.busy[alloc] {
+		return place{}
+	}
+	sh.busy[alloc] = true
+	defer delete(sh.busy, alloc)
+	for _, v := range allocStores(alloc) {
+		if p := sh.storage(v); p.shared {
+			return p
+		}
 	}
 	return place{}
 }

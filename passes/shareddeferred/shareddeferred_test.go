@@ -50,3 +50,11 @@ func TestAll(t *testing.T) {
 func TestHeap(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), shareddeferred.Analyzer, "shareddeferred/heap")
 }
+
+// Shapes other services write: a caching decorator behind an interface, a
+// helper forwarding through Then, a struct kept by value in a map, a
+// shared Deferred handed to Timeout or cancelled by hand; each with a
+// silent twin.
+func TestReach(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), shareddeferred.Analyzer, "shareddeferred/reach")
+}

@@ -9,7 +9,7 @@ func Load(t *deferred.Task, d *deferred.Deferred[string]) (string, error) { // w
 }
 
 // All returns a Deferred whose failure is a *FirstError.
-func All(ds []*deferred.Deferred[int]) *deferred.Deferred[[]int] { // want All:"result0=firsterror"
+func All(ds []*deferred.Deferred[int]) *deferred.Deferred[[]int] { // want All:"result0=firsterror" All:"result0 passes param0"
 	return deferred.Gather(ds, true)
 }
 
