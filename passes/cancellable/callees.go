@@ -276,6 +276,44 @@ func (f *Func) funcValues(v ssa.Value, seen map[ssa.Value]bool) (out []Callee, o
 		}
 	case *ssa.Field:
 		return f.storedFuncs(v, seen)
+	case *ssa.Lookup:
+		if !v.CommaOk {
+			return f.mapFuncs(v.X, seen)
+		}
+	case *ssa.Extract:
+		if l, ok := v.Tuple.(*ssa.Lookup); ok && v.Index == 0 {
+			return f.mapFuncs(l.X, seen) // fn, ok := m[k]
+		}
+	}
+	return nil, false
+}
+
+// mapFuncs returns the functions a map of function values may hold: those
+// put into a map made here (a literal) that goes nowhere else, or into the
+// map kept in a field or package variable that only this package sets.
+func (f *Func) mapFuncs(m ssa.Value, seen map[ssa.Value]bool) ([]Callee, bool) {
+	switch m := m.(type) {
+	case *ssa.MakeMap:
+		var out []Callee
+		ok := true
+		for _, r := range *m.Referrers() {
+			switch r := r.(type) {
+			case *ssa.MapUpdate:
+				cs, vok := f.funcValues(r.Value, seen)
+				out, ok = appendCallees(out, cs), ok && vok
+			case *ssa.Lookup:
+			default:
+				ok = false // handed on: more may be put in
+			}
+		}
+		return out, ok && len(out) > 0
+	case *ssa.UnOp:
+		switch x := m.X.(type) {
+		case *ssa.FieldAddr, *ssa.Global:
+			if m.Op == mulOp {
+				return f.storedFuncs(x, seen)
+			}
+		}
 	}
 	return nil, false
 }
@@ -337,8 +375,9 @@ type storedValue struct {
 }
 
 // fieldStores maps each field and package variable to the function
-// values and contexts the package stores into it: what a call through a
-// field may reach, and whether a context kept in a field may be
+// values and contexts the package stores into it, or puts into the map it
+// holds: what a call through a field, or of a function looked up in a
+// map kept there, may reach, and whether a context kept in a field may be
 // cancelled. Computed once per package.
 func (s *state) fieldStores() map[types.Object][]storedValue {
 	if s.stores != nil {
@@ -355,6 +394,16 @@ func (s *state) fieldStores() map[types.Object][]storedValue {
 	for _, f := range funcs {
 		for _, b := range f.SSA.Blocks {
 			for _, instr := range b.Instrs {
+				if mu, ok := instr.(*ssa.MapUpdate); ok {
+					// A function put into a map kept in a field or
+					// variable: one that a lookup there may give.
+					if _, isFunc := mu.Value.Type().Underlying().(*types.Signature); isFunc {
+						if key := s.mapKey(mu.Map); key != nil {
+							s.stores[key] = append(s.stores[key], storedValue{f, mu.Value})
+						}
+					}
+					continue
+				}
 				st, ok := instr.(*ssa.Store)
 				if !ok {
 					continue
@@ -370,6 +419,26 @@ func (s *state) fieldStores() map[types.Object][]storedValue {
 		}
 	}
 	return s.stores
+}
+
+// mapKey identifies the field or package variable that a map is kept in:
+// loaded from there, or made and stored there.
+func (s *state) mapKey(m ssa.Value) types.Object {
+	switch m := m.(type) {
+	case *ssa.UnOp:
+		if m.Op == mulOp {
+			key, _ := s.storageKey(m.X)
+			return key
+		}
+	case *ssa.MakeMap:
+		for _, r := range *m.Referrers() {
+			if st, ok := r.(*ssa.Store); ok && st.Val == m {
+				key, _ := s.storageKey(st.Addr)
+				return key
+			}
+		}
+	}
+	return nil
 }
 
 // appendCallees adds callees not yet in list.

@@ -483,8 +483,8 @@ func normalizeLatent(ls []latent) []latent {
 
 // displayName names a source function as call paths show it.
 func displayName(fn *ssa.Function) string {
-	if g := initialises(fn); g != nil {
-		return g.Name() // var onErr = func(…) {…}: "onErr"
+	if name := initialised(fn); name != "" {
+		return name // var onErr = func(…) {…}: "onErr"
 	}
 	if parent := fn.Parent(); parent != nil {
 		i := strconv.Itoa(slices.Index(parent.AnonFuncs, fn) + 1)
@@ -504,22 +504,41 @@ func displayName(fn *ssa.Function) string {
 	return fn.Name()
 }
 
-// initialises returns the package variable that fn, a function literal
-// of the package initialiser, is the initial value of, or nil.
-func initialises(fn *ssa.Function) *ssa.Global {
+// initialised names what fn, a function literal of the package
+// initialiser, is the initial value of: a package variable ("onErr"), or
+// an entry of the map literal that initialises one ("fallbacks["price"]");
+// "" if neither.
+func initialised(fn *ssa.Function) string {
 	parent := fn.Parent()
 	if parent == nil || parent.Synthetic != "package initializer" {
-		return nil
+		return ""
 	}
 	for _, b := range parent.Blocks {
 		for _, instr := range b.Instrs {
-			if st, ok := instr.(*ssa.Store); ok && st.Val == fn {
-				g, _ := st.Addr.(*ssa.Global)
-				return g
+			switch instr := instr.(type) {
+			case *ssa.Store:
+				if g, ok := instr.Addr.(*ssa.Global); ok && instr.Val == fn {
+					return g.Name()
+				}
+			case *ssa.MapUpdate:
+				if instr.Value != fn {
+					continue
+				}
+				for _, r := range *instr.Map.Referrers() {
+					if st, ok := r.(*ssa.Store); ok && st.Val == instr.Map {
+						if g, ok := st.Addr.(*ssa.Global); ok {
+							key := "…"
+							if c, ok := instr.Key.(*ssa.Const); ok && c.Value != nil {
+								key = c.Value.ExactString()
+							}
+							return g.Name() + "[" + key + "]"
+						}
+					}
+				}
 			}
 		}
 	}
-	return nil
+	return ""
 }
 
 // objName names a function of another package: "store.Fetch",

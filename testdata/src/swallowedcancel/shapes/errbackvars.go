@@ -30,3 +30,33 @@ func ErrbackVars(t *deferred.Task, soft bool) (int, error) {
 	m, err := deferred.Await(t, deferred.New[int](nil).AddErrback(eb))
 	return n + m, err
 }
+
+// Errbacks looked up in a map of functions, kept in a package variable or
+// made here: each function put into the map may be the errback.
+var fallbacks = map[string]func(error) (int, error){
+	"price": func(err error) (int, error) {
+		return -1, nil // want `the failure passed to this errback may be a cancellation.*\(call path: ErrbackMaps → fallbacks\["price"\]\)`
+	},
+	"stock": strictly,
+}
+
+//cancelcheck:cancellable
+func ErrbackMaps(t *deferred.Task, kind string) (int, error) {
+	n, err := deferred.Await(t, deferred.New[int](nil).AddErrback(fallbacks[kind]))
+	if err != nil {
+		return 0, err
+	}
+	local := map[string]func(error) (int, error){"soft": softly, "strict": strictly}
+	if eb, ok := local[kind]; ok {
+		return deferred.Await(t, deferred.New[int](nil).AddErrback(eb))
+	}
+	return n, nil
+}
+
+// Good: a map of errbacks that all pass the failure on.
+var strictFallbacks = map[string]func(error) (int, error){"a": strictly, "b": strictly}
+
+//cancelcheck:cancellable
+func ErrbackMapsStrict(t *deferred.Task, kind string) (int, error) {
+	return deferred.Await(t, deferred.New[int](nil).AddErrback(strictFallbacks[kind]))
+}

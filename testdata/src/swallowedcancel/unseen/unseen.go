@@ -44,13 +44,14 @@ func OnChannel(t *deferred.Task, fs chan func(*deferred.Task) (int, error)) (int
 	return n, nil
 }
 
-// A map of handlers: its entries are not followed, but given the Task.
+// A map of handlers, filled only here: its entries are what a lookup may
+// call (the channel's are not followed).
 var handlers = map[string]func(*deferred.Task) (int, error){"fetch": fetch}
 
 //cancelcheck:cancellable
 func OnMap(t *deferred.Task, name string) (int, error) {
 	n, err := handlers[name](t)
-	if err != nil { // want `the error from a function value may be a cancellation, and it is dropped`
+	if err != nil { // want `the error from fetch may be a cancellation, and it is dropped`
 		log.Printf("%s: %v", name, err)
 		return 0, nil
 	}
