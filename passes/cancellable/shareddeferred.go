@@ -158,7 +158,7 @@ func (f *Func) sharedDeferred() {
 					}
 					awaits = append(awaits, f.paramsIn(instr.Call.Args[1], make(map[ssa.Value]bool))...)
 				}
-				if k, ok := cancelmodel.CancelsArg(callee.Func); ok && callee.Runtime != "" && k < len(args) {
+				if k, ok := cancelmodel.CancelsArg(callee.Func); ok && callee.Runtime != "" && k < len(args) && args[k] != nil {
 					for _, o := range dedupOrigins(sh.origins(args[k])) {
 						sh.cancelled(instr, callee, k, o)
 					}

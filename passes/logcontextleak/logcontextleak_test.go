@@ -50,3 +50,11 @@ func TestPaths(t *testing.T) {
 func TestTaskContext(t *testing.T) {
 	analysistest.Run(t, fixture.GOPATH(t), logcontextleak.Analyzer, "logcontextleak/taskctx")
 }
+
+// Work started in plain Go (go statements, time.AfterFunc) that keeps the
+// request's logger, LoggingContext, Task or a context derived from it,
+// not waited for; silent when it is waited for or keeps nothing of the
+// request.
+func TestGoroutines(t *testing.T) {
+	analysistest.Run(t, fixture.GOPATH(t), logcontextleak.Analyzer, "logcontextleak/goroutines")
+}

@@ -129,3 +129,44 @@ func Entry(t *deferred.Task) (int, error) {
 	}
 	return ping(t, 3)
 }
+
+// A cancel through a method value kept in a field: the call shows no
+// receiver.
+
+type terminal struct {
+	cancel func(reason string)
+}
+
+func newTerminal(d *deferred.Deferred[int]) terminal { return terminal{cancel: d.CancelWithReason} }
+
+//cancelcheck:cancellable
+func OnCancelTerminal(t *deferred.Task, d *deferred.Deferred[int]) (int, error) {
+	newTerminal(d).cancel("done")
+	return 0, nil
+}
+
+// Goroutines in shapes the logging-context check must get through: a go
+// of a method value, through an interface, of a closure chosen on a
+// branch, of a closure that captures a captured logger.
+
+type runner interface{ run() }
+
+type job struct{ name string }
+
+func (j job) run() {}
+
+//cancelcheck:cancellable
+func OnGoShapes(t *deferred.Task, r runner, pick bool) (int, error) {
+	lc := logcontext.Current(t)
+	go job{name: "a"}.run()
+	go r.run()
+	f := func() {}
+	if pick {
+		f = func() { _ = lc }
+	}
+	go f()
+	func() {
+		go func() { _ = lc.Name() }()
+	}()
+	return 0, nil
+}

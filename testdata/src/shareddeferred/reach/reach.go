@@ -163,3 +163,4 @@ func OnGiveUpOwn(t *deferred.Task) (int, error) {
 	abandon(deferred.New[int](nil))
 	return 0, nil
 }
+
