@@ -330,6 +330,15 @@ type sharedOrigin struct {
 	cancelled bool
 }
 
+// markCancelled returns copies of origins marked as cancelled.
+func markCancelled(os []sharedOrigin) []sharedOrigin {
+	os = slices.Clone(os)
+	for j := range os {
+		os[j].cancelled = true
+	}
+	return os
+}
+
 // returned records the shared Deferreds a return hands out, and the
 // shared storage it hands out, unless an ignore directive on the return
 // suppresses them for every caller.
@@ -668,10 +677,7 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 			cancelmodel.IsDeferredType(args[k].Type()) {
 			os := sh.origins(args[k])
 			if _, cancels := cancelmodel.CancelsArg(callee.Func); cancels {
-				os = slices.Clone(os)
-				for j := range os {
-					os[j].cancelled = true
-				}
+				os = markCancelled(os)
 			}
 			out = append(out, os...)
 		}
@@ -699,11 +705,7 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		}
 		os := sh.origins(args[p.Param])
 		if slices.Contains(fact.Awaits, p.Param) {
-			// The callee cancels it too: reported at this call.
-			os = slices.Clone(os)
-			for j := range os {
-				os[j].cancelled = true
-			}
+			os = markCancelled(os) // the callee cancels it too: reported at this call
 		}
 		out = append(out, os...)
 	}
