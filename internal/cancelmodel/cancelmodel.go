@@ -103,14 +103,15 @@ func FirstErrorSource(fn *types.Func) bool {
 // DeferredPassThrough reports whether a call of fn returns a Deferred that
 // fails with the error of the Deferred at argument index arg (receiver
 // first, for methods): the wrappers that read a Deferred without changing
-// its error, and the Add* methods, which return their receiver.
+// its error, and the Add* methods and MarkHandled, which return their
+// receiver.
 func DeferredPassThrough(fn *types.Func) (arg int, ok bool) {
 	name, _ := Name(fn)
 	switch name {
 	case "Then", "Chain", "StopCancellation", "DelayCancellation", "NewObservable",
 		"Observable.Observe",
 		"Deferred.AddCallbacks", "Deferred.AddCallback", "Deferred.AddErrback", "Deferred.AddBoth",
-		"Deferred.AddDeferredCallbacks", "Deferred.AddDeferredCallback":
+		"Deferred.AddDeferredCallbacks", "Deferred.AddDeferredCallback", "Deferred.MarkHandled":
 		return 0, true
 	}
 	return 0, false

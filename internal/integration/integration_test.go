@@ -641,3 +641,57 @@ func TestVerbose(t *testing.T) {
 		t.Errorf("without a terminal, progress was shown:\n%q", quiet.stderr)
 	}
 }
+
+// An implementation that no export data shows: the service's unexported
+// type, returned by its constructor as the interface that the entry
+// point calls through. Its problems reach the entry point through the
+// service's PackageFact (Hidden), under go vet as in the standalone
+// command, whose importers also see only export data.
+func TestHiddenImplementation(t *testing.T) {
+	t.Parallel()
+	eachDriver(t, func(t *testing.T, d driver, dir string) {
+		write(t, dir, "hidden/svc/svc.go", `package svc
+
+import "github.com/cancelcheck/cancelcheck/deferred"
+
+type Catalog interface {
+	Item(t *deferred.Task, id string) (string, error)
+}
+
+func New() Catalog { return &catalog{} }
+
+type catalog struct{ pending *deferred.Deferred[string] }
+
+func (c *catalog) Item(t *deferred.Task, id string) (string, error) {
+	v, err := deferred.Await(t, deferred.New[string](nil))
+	if err != nil {
+		return "", nil
+	}
+	return v, nil
+}
+`)
+		write(t, dir, "hidden/api/api.go", `package api
+
+import (
+	"github.com/cancelcheck/cancelcheck/deferred"
+
+	"example.com/feeds/hidden/svc"
+)
+
+type Server struct{ Cat svc.Catalog }
+
+//cancelcheck:cancellable
+func (s *Server) OnItem(t *deferred.Task, id string) (string, error) {
+	return s.Cat.Item(t, id)
+}
+`)
+		r := d.run(t, dir, "./hidden/...")
+		if r.code != 1 {
+			t.Errorf("exit status %d, want 1 (findings); stderr:\n%s", r.code, r.stderr)
+		}
+		const want = "hidden/api/api.go:13:9: swallowedcancel: in svc.catalog.Item at example.com/feeds/hidden/svc/svc.go:"
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("no finding %q in:\n%s", want, r.stderr)
+		}
+	})
+}

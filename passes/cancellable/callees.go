@@ -3,6 +3,7 @@ package cancellable
 import (
 	"go/types"
 	"slices"
+	"strings"
 
 	"golang.org/x/tools/go/ssa"
 
@@ -71,6 +72,7 @@ func (s *state) invokeCallees(c *ssa.CallCommon) ([]Callee, bool) {
 			out = append(out, callee)
 		}
 	}
+	out = append(out, s.hiddenImplementations(iface, name)...)
 	pkg := c.Method.Pkg()
 	closed := len(out) > 0 && pkg != nil && !cancelmodel.Modelled(pkg.Path())
 	return out, closed
@@ -118,7 +120,7 @@ func (s *state) namedTypes() []*types.Named {
 	if s.named != nil {
 		return s.named
 	}
-	s.named = []*types.Named{}
+	s.named, s.hidden = []*types.Named{}, nil
 	seen := make(map[*types.Package]bool)
 	var visit func(p *types.Package)
 	visit = func(p *types.Package) {
@@ -129,8 +131,12 @@ func (s *state) namedTypes() []*types.Named {
 		if cancelmodel.Modelled(p.Path()) {
 			return
 		}
-		if p != s.pass.Pkg && !s.pass.ImportPackageFact(p, new(PackageFact)) {
-			return // not analysed: its methods have no summaries
+		if p != s.pass.Pkg {
+			fact := new(PackageFact)
+			if !s.pass.ImportPackageFact(p, fact) {
+				return // not analysed: its methods have no summaries
+			}
+			s.hidden = append(s.hidden, fact.Hidden...)
 		}
 		scope := p.Scope()
 		for _, name := range scope.Names() {
@@ -150,6 +156,89 @@ func (s *state) namedTypes() []*types.Named {
 	}
 	visit(s.pass.Pkg)
 	return s.named
+}
+
+// hiddenImplementations returns method name of the hidden types of the
+// packages this one imports (see PackageFact.Hidden) that have every
+// method of iface: the implementations that no export data shows. Their
+// signatures are not known here; a type with the interface's method
+// names is taken to implement it.
+func (s *state) hiddenImplementations(iface *types.Interface, name string) []Callee {
+	s.namedTypes() // collects s.hidden
+	var out []Callee
+	for i := range s.hidden {
+		h := &s.hidden[i]
+		if s.madeType(h.Name) != nil {
+			continue // in sight after all (checked from source): namedTypes has it
+		}
+		implements := true
+		for j := 0; j < iface.NumMethods() && implements; j++ {
+			_, implements = slices.BinarySearch(h.Methods, iface.Method(j).Name())
+		}
+		if !implements {
+			continue
+		}
+		for k := range h.Facts {
+			if m := &h.Facts[k]; m.Name == name {
+				out = append(out, Callee{Summary: &m.Summary, Name: hiddenName(h.Name) + "." + name, Recv: true, hidden: m})
+			}
+		}
+	}
+	return out
+}
+
+// hiddenName renders "*example.com/app/service.catalog" as
+// "service.catalog".
+func hiddenName(name string) string {
+	name = strings.TrimPrefix(name, "*")
+	return name[strings.LastIndexByte(name, '/')+1:]
+}
+
+// hiddenTypes lists the package's unexported types that it converts to
+// interfaces, with the facts of their methods (PackageFact.Hidden).
+func (s *state) hiddenTypes() []HiddenType {
+	seen := make(map[types.Type]bool)
+	var out []HiddenType
+	for _, f := range s.funcs {
+		for _, b := range f.SSA.Blocks {
+			for _, instr := range b.Instrs {
+				mi, ok := instr.(*ssa.MakeInterface)
+				if !ok || seen[mi.X.Type()] {
+					continue
+				}
+				seen[mi.X.Type()] = true
+				t := mi.X.Type()
+				ptr := ""
+				if p, ok := t.(*types.Pointer); ok {
+					t, ptr = p.Elem(), "*"
+				}
+				n, ok := t.(*types.Named)
+				if !ok || n.Obj().Pkg() != s.pass.Pkg || n.Obj().Exported() || n.Obj().Parent() != s.pass.Pkg.Scope() || n.TypeParams().Len() > 0 {
+					continue
+				}
+				h := HiddenType{Name: ptr + n.Obj().Pkg().Path() + "." + n.Obj().Name()}
+				ms := types.NewMethodSet(mi.X.Type())
+				for i := 0; i < ms.Len(); i++ {
+					fn, _ := ms.At(i).Obj().(*types.Func)
+					if fn == nil {
+						continue
+					}
+					h.Methods = append(h.Methods, fn.Name())
+					lf := s.byObj[fn.Origin()]
+					if lf == nil || lf.failed || lf.Summary.isZero() && len(lf.shared.Results) == 0 && len(lf.shared.Awaits) == 0 && len(lf.shared.Passes) == 0 {
+						continue
+					}
+					h.Facts = append(h.Facts, HiddenMethod{Name: fn.Name(), Summary: lf.Summary, Shared: lf.shared})
+				}
+				slices.Sort(h.Methods)
+				if len(h.Facts) > 0 {
+					out = append(out, h)
+				}
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b HiddenType) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // calleeOf resolves a function or method object as a static call of it

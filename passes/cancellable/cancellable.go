@@ -50,6 +50,7 @@ type state struct {
 	// fieldStores.
 	ifaceCallees map[*types.Interface]map[string][]*types.Func
 	named        []*types.Named
+	hidden       []HiddenType              // of the analysed packages imported, collected by namedTypes
 	byMethod     map[string][]*types.Named // by the name of a method they declare
 	embedding    []*types.Named            // structs with an embedded field
 	stores       map[types.Object][]storedValue
@@ -144,7 +145,7 @@ func run(pass *analysis.Pass) (result any, err error) {
 	s.summarise()
 	s.exportFacts()
 	s.findEntries()
-	pass.ExportPackageFact(&PackageFact{Runtime: s.runtime, Context: s.context, Reached: s.reachedCalls()})
+	pass.ExportPackageFact(&PackageFact{Runtime: s.runtime, Context: s.context, Reached: s.reachedCalls(), Hidden: s.hiddenTypes()})
 	if s.runtime {
 		s.bindLate()
 	}
@@ -162,7 +163,7 @@ func (s *state) releaseSSA() {
 		f.SSA, f.taints, f.carriers, f.calls = nil, nil, nil, nil
 	}
 	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
-	s.ifaceCallees, s.named, s.byMethod, s.embedding, s.stores = nil, nil, nil, nil, nil
+	s.ifaceCallees, s.named, s.hidden, s.byMethod, s.embedding, s.stores = nil, nil, nil, nil, nil, nil
 }
 
 // scope says what the package is analysed for: the runtime's rules when

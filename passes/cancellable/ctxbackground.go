@@ -26,7 +26,11 @@ type spawn struct {
 	callee Callee          // go: the function started
 	group  ssa.Value       // whose Wait waits for the work (errgroup, a pool)
 	timer  bool            // time.AfterFunc: the result's Stop keeps the work from running
-	what   string          // "the goroutine", "the function given to errgroup.Group.Go", …
+	// timerKept: handing the timer on (storing, returning it) is no wait:
+	// whoever gets it may stop the work, but it still runs after this
+	// function returns if nobody does (logcontextleak's judgement).
+	timerKept bool
+	what      string // "the goroutine", "the function given to errgroup.Group.Go", …
 }
 
 // detectCtxBackground finds work started in the background under a
@@ -382,12 +386,19 @@ func (f *Func) waitsForSpawn(sp spawn) bool {
 		add(a)
 	}
 	add(sp.group)
+	var timer ssa.Value
 	if sp.timer {
 		if call, ok := sp.instr.(*ssa.Call); ok {
 			add(call)
+			timer = call
 		}
 	}
-	held := func(v ssa.Value) bool { return v != nil && keys[syncRoot(v)] && syncLike(v.Type()) }
+	held := func(v ssa.Value) bool {
+		if v == nil || sp.timerKept && timer != nil && syncRoot(v) == syncRoot(timer) {
+			return false
+		}
+		return keys[syncRoot(v)] && syncLike(v.Type())
+	}
 	waitCall := func(c *ssa.CallCommon) bool {
 		var recv ssa.Value
 		name := ""

@@ -505,6 +505,29 @@ type PackageFact struct {
 	// points make and the package could not resolve, for the packages
 	// that import it and see the implementations (latebind.go).
 	Reached []DynCall
+	// Hidden lists the package's unexported types that it converts to
+	// interfaces (a constructor that returns *catalog as Catalog, a
+	// decorator stored in an interface field): their methods have facts
+	// that importers cannot look up, since the type is in no export data.
+	// Calls through an interface in the packages that import this one
+	// take them for implementations, as if they were in sight.
+	Hidden []HiddenType
+}
+
+// A HiddenType is an unexported type of a package that it converts to
+// interfaces: its method names (to tell the interfaces it implements) and
+// what its methods' facts would say.
+type HiddenType struct {
+	Name    string   // as Makes names it: "*example.com/app/service.catalog"
+	Methods []string // every method of its method set, sorted
+	Facts   []HiddenMethod
+}
+
+// A HiddenMethod is what the facts of one method of a hidden type say.
+type HiddenMethod struct {
+	Name    string
+	Summary Summary
+	Shared  SharedResults
 }
 
 // AFact marks PackageFact as an analysis fact.

@@ -145,10 +145,16 @@ type Callee struct {
 	// else the analysis cannot see.
 	Members []Callee
 	Closed  bool
+	// hidden: a method of an unexported type of another package, known by
+	// that package's PackageFact only (Func is nil; Summary is the
+	// method's).
+	hidden *HiddenMethod
 }
 
 // Resolved reports whether the callee is known.
-func (c Callee) Resolved() bool { return c.Func != nil || c.Local != nil || len(c.Members) > 0 }
+func (c Callee) Resolved() bool {
+	return c.Func != nil || c.Local != nil || len(c.Members) > 0 || c.hidden != nil
+}
 
 // Callee resolves the function a call calls: static functions and methods,
 // generic instantiations (through their origin), function literals, method

@@ -151,17 +151,12 @@ func (s *state) bindLate() {
 		i := strings.LastIndexByte(d.Method, '.')
 		iface, name := d.Method[:i], d.Method[i+1:]
 		for _, site := range sites[iface] {
-			key := d.Method + "\x00" + types.TypeString(site.concrete, nil) + "\x00" + fmt.Sprint(site.pos)
+			key := d.Method + "\x00" + site.name() + "\x00" + fmt.Sprint(site.pos)
 			if seen[key] {
 				continue
 			}
 			seen[key] = true
-			obj, _, _ := types.LookupFieldOrMethod(site.concrete, true, nil, name)
-			m, ok := obj.(*types.Func)
-			if !ok {
-				continue
-			}
-			callee := s.calleeOf(m)
+			callee := site.method(s, name)
 			if callee.Summary == nil || callee.Local != nil {
 				continue // this package's own methods are resolved where they are called
 			}
@@ -190,7 +185,33 @@ func joinPaths(a, b []Step) []Step {
 // package's code.
 type bindingSite struct {
 	concrete types.Type
+	hidden   *HiddenType // instead of concrete: a type no export data shows
 	pos      token.Pos
+}
+
+func (b bindingSite) name() string {
+	if b.hidden != nil {
+		return b.hidden.Name
+	}
+	return types.TypeString(b.concrete, nil)
+}
+
+// method returns the method of that name of the site's concrete type.
+func (b bindingSite) method(s *state, name string) Callee {
+	if b.hidden != nil {
+		for i := range b.hidden.Facts {
+			if m := &b.hidden.Facts[i]; m.Name == name {
+				return Callee{Summary: &m.Summary, Name: hiddenName(b.hidden.Name) + "." + name, Recv: true, hidden: m}
+			}
+		}
+		return Callee{}
+	}
+	obj, _, _ := types.LookupFieldOrMethod(b.concrete, true, nil, name)
+	m, ok := obj.(*types.Func)
+	if !ok {
+		return Callee{}
+	}
+	return s.calleeOf(m)
 }
 
 // bindingSites lists the package's conversions of concrete types to named
@@ -203,6 +224,7 @@ func (s *state) bindingSites() map[string][]bindingSite {
 		for _, b := range f.SSA.Blocks {
 			for _, instr := range b.Instrs {
 				var concrete, iface types.Type
+				var hidden *HiddenType
 				var pos token.Pos
 				switch instr := instr.(type) {
 				case *ssa.MakeInterface:
@@ -211,14 +233,17 @@ func (s *state) bindingSites() map[string][]bindingSite {
 					callee := f.Callee(instr.Common())
 					if callee.Summary != nil && len(callee.Summary.Makes) > 0 && callee.Local == nil {
 						concrete, iface, pos = s.madeType(callee.Summary.Makes[0]), instr.Type(), s.callStart(instr.Pos())
+						if concrete == nil {
+							hidden = s.hiddenType(callee.Summary.Makes[0])
+						}
 					}
 				}
-				if concrete == nil || !pos.IsValid() {
+				if concrete == nil && hidden == nil || !pos.IsValid() {
 					continue
 				}
 				if n := named(iface); n != nil && n.Obj().Pkg() != nil && types.IsInterface(n) {
 					key := n.Obj().Pkg().Path() + "." + n.Obj().Name()
-					out[key] = append(out[key], bindingSite{concrete, pos})
+					out[key] = append(out[key], bindingSite{concrete, hidden, pos})
 				}
 			}
 		}
@@ -250,6 +275,18 @@ func (s *state) conversionPos(mi *ssa.MakeInterface) token.Pos {
 // "service.Repo.Load".
 func methodName(key string) string {
 	return key[strings.LastIndexByte(key[:strings.LastIndexByte(key[:strings.LastIndexByte(key, '.')], '.')], '/')+1:]
+}
+
+// hiddenType returns the hidden type of an imported package named as
+// Makes names it (see PackageFact.Hidden), or nil.
+func (s *state) hiddenType(name string) *HiddenType {
+	s.namedTypes() // collects s.hidden
+	for i := range s.hidden {
+		if s.hidden[i].Name == name {
+			return &s.hidden[i]
+		}
+	}
+	return nil
 }
 
 // madeType looks up a concrete type named as Makes names it ("*" and the

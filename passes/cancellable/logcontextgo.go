@@ -35,6 +35,7 @@ func (f *Func) goroutineLeaks() {
 			continue // the runtime's own starts: logcontextleak.go
 		}
 		what, ok := f.keepsLogContext(sp)
+		sp.timerKept = true // a timer kept for a later Stop still fires after the request
 		if !ok || f.waitsForSpawn(sp) {
 			continue
 		}

@@ -121,6 +121,9 @@ func (f *Func) sharedFact(callee Callee) SharedResults {
 		}
 		return callee.Local.shared
 	}
+	if callee.hidden != nil {
+		return callee.hidden.Shared
+	}
 	if callee.Func == nil || callee.Runtime != "" {
 		return SharedResults{}
 	}

@@ -71,3 +71,35 @@ func OnUploadDetached(t *deferred.Task, doc string) (int, error) {
 	go index(doc)
 	return 201, nil
 }
+
+// A debounced write: the timer is kept so that the next request can stop
+// it, but it fires after this request has finished.
+
+var (
+	touchMu sync.Mutex
+	touches = map[string]*time.Timer{}
+)
+
+//cancelcheck:cancellable
+func OnTouch(t *deferred.Task, user string) (int, error) {
+	lg := logcontext.Logger(t).With("user", user)
+	touchMu.Lock()
+	defer touchMu.Unlock()
+	if tm, ok := touches[user]; ok {
+		tm.Stop()
+	}
+	touches[user] = time.AfterFunc(time.Second, func() { // want `the function given to time\.AfterFunc can outlive the request .*: it keeps the request's logger \(logcontext\.Logger\)`
+		lg.Info("seen")
+	})
+	return 200, nil
+}
+
+// Good: the timer is stopped before the request ends.
+
+//cancelcheck:cancellable
+func OnTouchStopped(t *deferred.Task, user string) (int, error) {
+	lg := logcontext.Logger(t)
+	tm := time.AfterFunc(time.Second, func() { lg.Info("slow", "user", user) })
+	defer tm.Stop()
+	return 200, nil
+}
