@@ -160,7 +160,7 @@ func run(pass *analysis.Pass) (result any, err error) {
 // analysed).
 func (s *state) releaseSSA() {
 	for _, f := range s.funcs {
-		f.SSA, f.taints, f.carriers, f.calls = nil, nil, nil, nil
+		f.SSA, f.taints, f.carriers, f.objects, f.calls = nil, nil, nil, nil, nil
 	}
 	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
 	s.ifaceCallees, s.named, s.hidden, s.byMethod, s.embedding, s.stores = nil, nil, nil, nil, nil, nil

@@ -536,9 +536,25 @@ func (f *Func) onlyUncancellable(c *ssa.CallCommon) bool {
 			if f.ctxCancellable(a) {
 				return false
 			}
+		} else if objectType(a.Type()) {
+			// An object that keeps a context (a resty Request, an
+			// xorm Session): judged by where it was made and what
+			// it was given (ctxobject.go).
+			contexts++
+			if f.objectCarries(a) {
+				return false
+			}
 		} else if f.carriesContext(a) {
 			return false
 		}
 	}
 	return contexts > 0
+}
+
+// objectType reports whether t is a pointer to a struct of code that is
+// not modelled and keeps a context in a field: an object whose methods
+// use the context it was given.
+func objectType(t types.Type) bool {
+	_, ptr := types.Unalias(t).(*types.Pointer)
+	return ptr && !isHTTPRequest(t) && cancelmodel.CarrierType(t)
 }

@@ -960,9 +960,11 @@ func (f *Func) loopVariant(v ssa.Value, b *ssa.BasicBlock, seen map[ssa.Value]bo
 		}
 		// A call given the context (rows.Next, stream.Recv) reads a new
 		// item each round; one that only binds it into what it makes
-		// (http.NewRequestWithContext) makes the same thing each round
-		// unless its other operands change.
-		if callee := f.Callee(v.Common()); !cancelmodel.BindsContext(callee.Func) && f.givenContext(v.Common(), callee) {
+		// (http.NewRequestWithContext, a setter that keeps it in its
+		// receiver: req.SetContext(ctx), a builder that hands its
+		// receiver back) makes the same thing each round unless its
+		// other operands change.
+		if callee := f.Callee(v.Common()); !cancelmodel.BindsContext(callee.Func) && !callee.Summary.builds() && f.givenContext(v.Common(), callee) {
 			return true
 		}
 	}

@@ -94,6 +94,18 @@ type Summary struct {
 	// request's end cancels.
 	Spawns []Spawn
 
+	// Self lists the results that are the method's receiver itself (a
+	// builder's return r), Fresh the results that are a new object, of a
+	// type that keeps a context, made with no cancellable context in it
+	// (a client's R()), and SetsCtx the context parameters (by index,
+	// receiver excluded) that the method stores into its receiver (a
+	// setter's r.ctx = ctx). A call site follows an object by them: a
+	// method of an object made fresh and given no cancellable context on
+	// the way is given none (see ctxobject.go).
+	Self    []int
+	Fresh   []int
+	SetsCtx []int
+
 	// Cancellable reports a //cancelcheck:cancellable entry point.
 	Cancellable bool
 
@@ -309,6 +321,18 @@ func (s *Summary) String() string {
 		sep()
 		fmt.Fprintf(&b, "spawnsfunc%v", s.SpawnsParams)
 	}
+	if len(s.Self) > 0 {
+		sep()
+		fmt.Fprintf(&b, "self%v", s.Self)
+	}
+	if len(s.Fresh) > 0 {
+		sep()
+		fmt.Fprintf(&b, "fresh%v", s.Fresh)
+	}
+	if len(s.SetsCtx) > 0 {
+		sep()
+		fmt.Fprintf(&b, "setsctx%v", s.SetsCtx)
+	}
 	for _, sp := range s.Spawns {
 		sep()
 		fmt.Fprintf(&b, "spawns%d@%s", sp.Param, shortPos(sp.Pos))
@@ -325,6 +349,7 @@ func (s *Summary) isZero() bool {
 	return !s.Suspends && len(s.Results) == 0 && len(s.RunsParams) == 0 && len(s.ReadsParams) == 0 &&
 		len(s.ParamErrs) == 0 && len(s.Origins) == 0 && len(s.Tests) == 0 && len(s.KindTests) == 0 && len(s.Forwards) == 0 && len(s.ParamProblems) == 0 && len(s.Dynamic) == 0 && len(s.Makes) == 0 &&
 		len(s.CtxParams) == 0 && len(s.SpawnsParams) == 0 && len(s.Spawns) == 0 &&
+		len(s.Self) == 0 && len(s.Fresh) == 0 && len(s.SetsCtx) == 0 &&
 		!s.Cancellable && !s.MarksCancellable && len(s.Latent) == 0
 }
 
@@ -371,6 +396,8 @@ func (s *Summary) normalize() {
 	s.CtxParams = slices.Compact(s.CtxParams)
 	slices.Sort(s.SpawnsParams)
 	s.SpawnsParams = slices.Compact(s.SpawnsParams)
+	slices.Sort(s.SetsCtx)
+	s.SetsCtx = slices.Compact(s.SetsCtx)
 	s.Spawns = normalizeSpawns(s.Spawns)
 	s.Latent = normalizeProblems(s.Latent)
 }

@@ -30,6 +30,8 @@ type Func struct {
 	taints []*taint      // the flows of its sources, during one computation
 	// carriers memoises carriesContext during one computation.
 	carriers map[ssa.Value]bool
+	// objects memoises objectCarries during one computation.
+	objects map[ssa.Value]bool
 	// calls memoises Callee during one computation.
 	calls map[*ssa.CallCommon]Callee
 	// paramProblems are Summary.ParamProblems with what only this pass
@@ -112,6 +114,7 @@ func (f *Func) reset() {
 	f.latent = nil
 	f.taints = nil
 	f.carriers = nil
+	f.objects = nil
 	f.calls = nil
 	f.paramProblems = nil
 }

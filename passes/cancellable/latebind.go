@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"go/token"
 	"go/types"
-	"os"
 	"slices"
 	"strings"
 
@@ -134,16 +133,10 @@ func (s *state) bindLate() {
 		}
 	}
 	work = append(work, s.reachedCalls()...)
-	if os.Getenv("CCDEBUG") != "" {
-		fmt.Fprintln(os.Stderr, "DEBUG", s.pass.Pkg.Path(), "reached", len(work), work)
-	}
 	if len(work) == 0 {
 		return
 	}
 	sites := s.bindingSites()
-	if os.Getenv("CCDEBUG") != "" {
-		fmt.Fprintln(os.Stderr, "DEBUG sites", sites)
-	}
 	seen := make(map[string]bool)
 	for len(work) > 0 && len(seen) < 1000 {
 		d := work[0]
