@@ -480,6 +480,12 @@ func (t *taint) classifyCall(call *ssa.Call, k int, fl Flags, add, hold func(ssa
 	}
 	callee := t.f.Callee(c)
 	if callee.Func == nil {
+		if t.src.errback && !c.IsInvoke() && !hasErrorResultSig(c.Signature()) {
+			// An errback's return decides what the chain holds: a
+			// function value it hands the failure to and that returns no
+			// error (a fallback's f(err)) cannot re-raise it there.
+			return useReads
+		}
 		return usePropagate
 	}
 	if cancelmodel.WrapsFirst(callee.Func) {

@@ -31,14 +31,18 @@ import (
 // And it lists the parameters whose Deferred the function awaits, or
 // passes a cancel on to (through Then, Chain, Gather of a slice, a
 // callee that awaits it), or cancels (Cancel, Timeout): a caller that
-// hands it a shared Deferred hands that to cancellable code.
+// hands it a shared Deferred hands that to cancellable code. A function
+// parameter is listed when the function awaits what it returns (a
+// fan-out helper that calls f for every item and gathers the results):
+// a caller that passes a method value handing out cached Deferreds hands
+// those to cancellable code.
 //
 // And it lists the results that are a parameter's Deferred, or pass a
 // cancel on to it (Passes: a helper that returns Then(d, f)), so that a
 // caller that awaits the result awaits what it passed.
 type SharedResults struct {
 	Results []SharedResult // sorted by index and position, at most MaxLatent
-	Awaits  []int          // parameters (receiver first; a Deferred or a slice of them), sorted
+	Awaits  []int          // parameters (receiver first; a Deferred, a slice of them, a function returning one), sorted
 	Passes  []PassedParam  // sorted
 }
 
@@ -171,11 +175,7 @@ func (f *Func) sharedDeferred() {
 					if p >= len(args) || args[p] == nil {
 						continue
 					}
-					os := sh.elemOrigins(args[p])
-					if cancelmodel.IsDeferredType(args[p].Type()) {
-						os = sh.origins(args[p])
-					}
-					for _, o := range dedupOrigins(os) {
+					for _, o := range dedupOrigins(sh.argOrigins(args[p], instr.Pos())) {
 						sh.awaited(instr, callee, p, o)
 					}
 					awaits = append(awaits, f.paramsIn(args[p], make(map[ssa.Value]bool))...)
@@ -267,11 +267,32 @@ func (f *Func) paramsIn(v ssa.Value, seen map[ssa.Value]bool) []int {
 	case *ssa.Call:
 		if b, ok := x.Call.Value.(*ssa.Builtin); ok {
 			if b.Name() == "append" && len(x.Call.Args) > 0 {
-				return f.paramsIn(x.Call.Args[0], seen)
+				var out []int
+				for _, a := range x.Call.Args {
+					out = append(out, f.paramsIn(a, seen)...)
+				}
+				return out
 			}
 			return nil
 		}
+		if _, ok := x.Call.Value.(*ssa.Parameter); ok && cancelmodel.IsDeferredType(x.Type()) {
+			return f.paramsIn(x.Call.Value, seen) // what a function parameter returns: f(it)
+		}
 		return f.paramsInResult(x, 0, seen)
+	case *ssa.Alloc:
+		// A local slice's backing array, or the varargs of append: what
+		// is stored into its elements.
+		var out []int
+		for _, val := range indexStores(x) {
+			out = append(out, f.paramsIn(val, seen)...)
+		}
+		return out
+	case *ssa.MakeSlice:
+		var out []int
+		for _, val := range indexStores(x) {
+			out = append(out, f.paramsIn(val, seen)...)
+		}
+		return out
 	}
 	return nil
 }
@@ -706,7 +727,7 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		if p.Result != i || p.Param >= len(args) || args[p.Param] == nil {
 			continue
 		}
-		os := sh.origins(args[p.Param])
+		os := sh.argOrigins(args[p.Param], call.Pos())
 		if slices.Contains(fact.Awaits, p.Param) {
 			os = markCancelled(os) // the callee cancels it too: reported at this call
 		}
@@ -722,6 +743,30 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 		}
 	}
 	return out
+}
+
+// argOrigins returns why what a callee is given as an argument, and
+// awaits or hands back, is shared: a Deferred, the Deferreds in a slice,
+// or those a function returns (a method value given to a helper that
+// calls it for every item and gathers the results), the callee's call of
+// it being at site.
+func (sh *sharing) argOrigins(arg ssa.Value, site token.Pos) []sharedOrigin {
+	switch t := arg.Type().Underlying().(type) {
+	case *types.Signature:
+		var out []sharedOrigin
+		for i := 0; i < t.Results().Len(); i++ {
+			if !cancelmodel.IsDeferredType(t.Results().At(i).Type()) {
+				continue
+			}
+			for _, fr := range sh.f.funcValueResults(arg, i, make(map[funcResult]bool)) {
+				out = append(out, sh.funcResultOrigins(fr, site)...)
+			}
+		}
+		return out
+	case *types.Slice:
+		return sh.elemOrigins(arg)
+	}
+	return sh.origins(arg)
 }
 
 // argRef returns whether a callee's shared result r is shared for this

@@ -3,6 +3,7 @@ package cancellable
 import (
 	"go/ast"
 	"go/token"
+	"go/types"
 	"slices"
 	"strconv"
 
@@ -141,7 +142,12 @@ func returnsNil(ret *ssa.Return) bool {
 }
 
 func hasErrorResult(fn *ssa.Function) bool {
-	results := fn.Signature.Results()
+	return hasErrorResultSig(fn.Signature)
+}
+
+// hasErrorResultSig reports whether a signature has an error result.
+func hasErrorResultSig(sig *types.Signature) bool {
+	results := sig.Results()
 	for i := 0; i < results.Len(); i++ {
 		if cancelmodel.IsError(results.At(i).Type()) {
 			return true
