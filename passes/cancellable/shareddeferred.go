@@ -751,22 +751,23 @@ func (sh *sharing) callOrigins(call *ssa.Call, i int) []sharedOrigin {
 // calls it for every item and gathers the results), the callee's call of
 // it being at site.
 func (sh *sharing) argOrigins(arg ssa.Value, site token.Pos) []sharedOrigin {
-	switch t := arg.Type().Underlying().(type) {
-	case *types.Signature:
-		var out []sharedOrigin
-		for i := 0; i < t.Results().Len(); i++ {
-			if !cancelmodel.IsDeferredType(t.Results().At(i).Type()) {
-				continue
-			}
-			for _, fr := range sh.f.funcValueResults(arg, i, make(map[funcResult]bool)) {
-				out = append(out, sh.funcResultOrigins(fr, site)...)
-			}
-		}
-		return out
-	case *types.Slice:
+	if cancelmodel.IsDeferredType(arg.Type()) {
+		return sh.origins(arg)
+	}
+	sig, ok := arg.Type().Underlying().(*types.Signature)
+	if !ok {
 		return sh.elemOrigins(arg)
 	}
-	return sh.origins(arg)
+	var out []sharedOrigin
+	for i := 0; i < sig.Results().Len(); i++ {
+		if !cancelmodel.IsDeferredType(sig.Results().At(i).Type()) {
+			continue
+		}
+		for _, fr := range sh.f.funcValueResults(arg, i, make(map[funcResult]bool)) {
+			out = append(out, sh.funcResultOrigins(fr, site)...)
+		}
+	}
+	return out
 }
 
 // argRef returns whether a callee's shared result r is shared for this
