@@ -222,13 +222,18 @@ type Spawner struct {
 var poolMethods = []string{"Go", "TryGo", "Submit", "TrySubmit", "Schedule", "Spawn"}
 
 // SpawnerOf says whether fn starts one of its arguments in the
-// background: time.AfterFunc; errgroup.Group.Go and TryGo,
+// background: time.AfterFunc and the runtime's Clock.AfterFunc; errgroup.Group.Go and TryGo,
 // sync.WaitGroup.Go; and a worker pool's method: a method named Go,
 // TryGo, Submit, TrySubmit, Schedule or Spawn, of a type that is not the
 // standard library's, whose one function parameter is the work.
 func SpawnerOf(fn *types.Func) (Spawner, bool) {
 	if fn == nil || fn.Pkg() == nil {
 		return Spawner{}, false
+	}
+	switch rt, _ := Name(fn); rt {
+	case "Clock.AfterFunc", "RealClock.AfterFunc":
+		// The runtime's clock: RealClock's is time.AfterFunc.
+		return Spawner{Func: 1, What: rt, Timer: true}, true
 	}
 	name := FuncName(fn)
 	switch name {

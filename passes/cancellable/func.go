@@ -297,20 +297,21 @@ func (f *Func) scanCalls() {
 	for _, b := range f.SSA.Blocks {
 		for _, instr := range b.Instrs {
 			var c *ssa.CallCommon
+			dropped := false // the call's results are not used
 			switch instr := instr.(type) {
 			case *ssa.Call:
-				c = instr.Common()
+				c, dropped = instr.Common(), !used(instr)
 			case *ssa.Defer:
-				c = instr.Common()
+				c, dropped = instr.Common(), true
 			default:
 				continue // go statements leave the call tree (docs/analysis.md)
 			}
-			f.scanCall(c, instr.Pos())
+			f.scanCall(c, instr.Pos(), dropped)
 		}
 	}
 }
 
-func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
+func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos, dropped bool) {
 	if p := f.param(c.Value); p >= 0 && !c.IsInvoke() {
 		f.Summary.RunsParams = append(f.Summary.RunsParams, p)
 	}
@@ -326,7 +327,10 @@ func (f *Func) scanCall(c *ssa.CallCommon, site token.Pos) {
 		if _, ok := cancelmodel.AwaitErrorResult(callee.Func); ok {
 			f.Summary.Suspends = true
 		}
-		if k, inTree, ok := cancelmodel.TaskStarter(callee.Func); ok && inTree && k < len(args) {
+		if k, inTree, ok := cancelmodel.TaskStarter(callee.Func); ok && inTree && !dropped && k < len(args) {
+			// A started Task whose Deferred is dropped is out of the call
+			// tree: nobody holds what would cancel it (it may outlive the
+			// request: logcontextleak's).
 			f.runs(args[k], site)
 		}
 		for _, k := range cancelmodel.ChainCallbacks(callee.Func) {

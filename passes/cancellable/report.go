@@ -298,15 +298,22 @@ func (s *state) findEntries() {
 					continue
 				}
 				for _, arg := range Args(c) {
-					fv := f.FuncValue(arg)
-					switch {
-					case fv.Local != nil && !fv.Local.failed:
-						if !seen[fv.Local.SSA] {
-							seen[fv.Local.SSA] = true
-							s.result.entries = append(s.result.entries, entry{name: fv.Name, pos: call.Pos(), local: fv.Local})
+					fvs := []Callee{f.FuncValue(arg)}
+					if !fvs[0].Resolved() {
+						// A route table: a field of a slice literal's
+						// elements, a variable, a map of handlers.
+						fvs, _ = f.funcValues(arg, make(map[ssa.Value]bool))
+					}
+					for _, fv := range fvs {
+						switch {
+						case fv.Local != nil && !fv.Local.failed:
+							if !seen[fv.Local.SSA] {
+								seen[fv.Local.SSA] = true
+								s.result.entries = append(s.result.entries, entry{name: fv.Name, pos: call.Pos(), local: fv.Local})
+							}
+						case fv.Summary != nil && call.Pos().IsValid():
+							s.result.entries = append(s.result.entries, entry{name: fv.Name, pos: call.Pos(), remote: fv.Summary})
 						}
-					case fv.Summary != nil && call.Pos().IsValid():
-						s.result.entries = append(s.result.entries, entry{name: fv.Name, pos: call.Pos(), remote: fv.Summary})
 					}
 				}
 			}

@@ -16,8 +16,8 @@ func All(ds []*deferred.Deferred[int]) *deferred.Deferred[[]int] { // want All:"
 // Register marks every function passed to it as an entry point.
 //
 //cancelcheck:marks-cancellable
-func Register(name string, h func(*deferred.Task) (string, error)) { // want Register:"marks-cancellable runs\\[1\\]"
-	deferred.Run(h)
+func Register(name string, h func(*deferred.Task) (string, error)) *deferred.Deferred[string] { // want Register:"marks-cancellable runs\\[1\\]"
+	return deferred.Run(h)
 }
 
 // Plain neither suspends nor returns anything that matters: no fact.

@@ -103,3 +103,33 @@ func OnTouchStopped(t *deferred.Task, user string) (int, error) {
 	defer tm.Stop()
 	return 200, nil
 }
+
+// The runtime's Clock schedules the same way: a timer kept in a map for a
+// later Stop still fires after the request, with its logger.
+
+type typing struct {
+	clock  deferred.Clock
+	timers map[string]deferred.Timer
+}
+
+//cancelcheck:cancellable
+func (ty *typing) OnTyping(t *deferred.Task, user string) (int, error) {
+	lg := logcontext.Logger(t)
+	if old := ty.timers[user]; old != nil {
+		old.Stop()
+	}
+	ty.timers[user] = ty.clock.AfterFunc(time.Second, func() { // want `the function given to Clock\.AfterFunc can outlive the request .*: it keeps the request's logger \(logcontext\.Logger\)`
+		lg.Info("typing expired", "user", user)
+	})
+	return 200, nil
+}
+
+// Good: the callback keeps nothing of the request.
+//
+//cancelcheck:cancellable
+func (ty *typing) OnTypingQuiet(t *deferred.Task, user string) (int, error) {
+	ty.timers[user] = ty.clock.AfterFunc(time.Second, func() {
+		slog.Info("typing expired", "user", user)
+	})
+	return 200, nil
+}
