@@ -439,6 +439,12 @@ func (t *taint) classify(v ssa.Value, fl Flags, r ssa.Instruction, add, hold fun
 			return useReads
 		}
 		return usePropagate
+	case *ssa.MapUpdate:
+		if mm, ok := r.Map.(*ssa.MakeMap); ok && r.Value == v {
+			hold(mm, fl) // failed[i] = err: a map made here holds it
+			return useReads
+		}
+		return usePropagate
 	case *ssa.Call:
 		c := r.Common()
 		if c.IsInvoke() {

@@ -99,6 +99,36 @@ func (t *taint) classifyHolder(v ssa.Value, fl Flags, r ssa.Instruction, add, ho
 	case *ssa.Slice:
 		hold(r, fl)
 		return useReads
+	case *ssa.MapUpdate:
+		if r.Map == v && r.Value != v {
+			return useReads // another entry put into the map holding it
+		}
+	case *ssa.Lookup:
+		// Reading the held error back out: m[k].
+		if cancelmodel.IsError(r.Type()) {
+			add(r, fl)
+		} else if tuple, ok := r.Type().(*types.Tuple); ok && r.CommaOk && cancelmodel.IsError(tuple.At(0).Type()) {
+			for _, rr := range *r.Referrers() {
+				if e, ok := rr.(*ssa.Extract); ok && e.Index == 0 {
+					add(e, fl)
+				}
+			}
+		}
+		return useReads
+	case *ssa.Range:
+		// for k, err := range m: the values read back out.
+		for _, rr := range *r.Referrers() {
+			next, ok := rr.(*ssa.Next)
+			if !ok {
+				continue
+			}
+			for _, nr := range *next.Referrers() {
+				if e, ok := nr.(*ssa.Extract); ok && e.Index == 2 && cancelmodel.IsError(e.Type()) {
+					add(e, fl)
+				}
+			}
+		}
+		return useReads
 	case *ssa.MakeInterface:
 		if !types.IsInterface(r.Type()) || !types.Implements(r.X.Type(), errorInterface) {
 			return usePropagate // boxed as something other than an error: not followed

@@ -74,3 +74,52 @@ func CollectsIntoAggregate(t *deferred.Task, n int) error {
 	}
 	return nil
 }
+
+// Failures kept in a map by index, inside an error type without Unwrap:
+// cut. The twin keeps the Unwrap.
+type batchError struct {
+	total  int
+	failed map[int]error
+}
+
+func (e *batchError) Error() string { return fmt.Sprintf("%d of %d failed", len(e.failed), e.total) }
+
+type keptBatch struct{ failed map[int]error }
+
+func (e *keptBatch) Error() string { return fmt.Sprint(len(e.failed), " failed") }
+
+func (e *keptBatch) Unwrap() []error {
+	var out []error
+	for _, err := range e.failed {
+		out = append(out, err)
+	}
+	return out
+}
+
+//cancelcheck:cancellable
+func CollectsIntoMap(t *deferred.Task, n int) error {
+	failed := map[int]error{}
+	for i := 0; i < n; i++ {
+		if _, err := load(t); err != nil {
+			failed[i] = err // want `the error type \*batchError, which has no Unwrap or Is method, makes a new error`
+		}
+	}
+	if len(failed) > 0 {
+		return &batchError{total: n, failed: failed}
+	}
+	return nil
+}
+
+//cancelcheck:cancellable
+func CollectsIntoKeptMap(t *deferred.Task, n int) error {
+	failed := map[int]error{}
+	for i := 0; i < n; i++ {
+		if _, err := load(t); err != nil {
+			failed[i] = err
+		}
+	}
+	if len(failed) > 0 {
+		return &keptBatch{failed: failed}
+	}
+	return nil
+}
