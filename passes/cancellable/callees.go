@@ -164,13 +164,17 @@ func (s *state) namedTypes() []*types.Named {
 // signatures are not known here; a type with the interface's method
 // names is taken to implement it.
 func (s *state) hiddenImplementations(iface *types.Interface, name string) []Callee {
-	s.namedTypes() // collects s.hidden
-	var out []Callee
-	for i := range s.hidden {
-		h := &s.hidden[i]
-		if s.madeType(h.Name) != nil {
-			continue // in sight after all (checked from source): namedTypes has it
+	if s.unseen == nil {
+		s.namedTypes() // collects s.hidden
+		s.unseen = []*HiddenType{}
+		for i := range s.hidden {
+			if h := &s.hidden[i]; s.madeType(h.Name) == nil {
+				s.unseen = append(s.unseen, h) // else in sight after all (checked from source): namedTypes has it
+			}
 		}
+	}
+	var out []Callee
+	for _, h := range s.unseen {
 		implements := true
 		for j := 0; j < iface.NumMethods() && implements; j++ {
 			_, implements = slices.BinarySearch(h.Methods, iface.Method(j).Name())

@@ -51,8 +51,10 @@ type state struct {
 	ifaceCallees map[*types.Interface]map[string][]*types.Func
 	named        []*types.Named
 	hidden       []HiddenType              // of the analysed packages imported, collected by namedTypes
+	unseen       []*HiddenType             // those of hidden that madeType does not find (see hiddenImplementations)
 	byMethod     map[string][]*types.Named // by the name of a method they declare
 	embedding    []*types.Named            // structs with an embedded field
+	visible      map[string]*types.Package // the packages imported, directly or not, by path (see visiblePackage)
 	stores       map[types.Object][]storedValue
 	// helperReported records the helpers of other packages whose wrong
 	// context test ctxerrcompare reported, once per package.

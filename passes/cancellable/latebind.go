@@ -291,27 +291,11 @@ func (s *state) madeType(name string) types.Type {
 	if i < 0 {
 		return nil
 	}
-	pkgPath, typeName := name[:i], name[i+1:]
-	var find func(p *types.Package, seen map[*types.Package]bool) *types.Package
-	find = func(p *types.Package, seen map[*types.Package]bool) *types.Package {
-		if p.Path() == pkgPath {
-			return p
-		}
-		if seen[p] {
-			return nil
-		}
-		seen[p] = true
-		for _, imp := range p.Imports() {
-			if q := find(imp, seen); q != nil {
-				return q
-			}
-		}
-		return nil
-	}
-	p := find(s.pass.Pkg, make(map[*types.Package]bool))
+	p := s.visiblePackage(name[:i])
 	if p == nil {
 		return nil
 	}
+	typeName := name[i+1:]
 	tn, ok := p.Scope().Lookup(typeName).(*types.TypeName)
 	if !ok {
 		return nil
@@ -320,6 +304,32 @@ func (s *state) madeType(name string) types.Type {
 		return types.NewPointer(tn.Type())
 	}
 	return tn.Type()
+}
+
+// visiblePackage returns the package of this path among those this one
+// imports, directly or not (or this one), or nil. The packages are
+// indexed once per package: madeType is asked for every hidden type at
+// every call through an interface.
+func (s *state) visiblePackage(path string) *types.Package {
+	if s.visible == nil {
+		s.visible = make(map[string]*types.Package)
+		seen := make(map[*types.Package]bool)
+		var visit func(p *types.Package)
+		visit = func(p *types.Package) {
+			if seen[p] {
+				return
+			}
+			seen[p] = true
+			if _, ok := s.visible[p.Path()]; !ok {
+				s.visible[p.Path()] = p // the first in this order, as a search would find it
+			}
+			for _, imp := range p.Imports() {
+				visit(imp)
+			}
+		}
+		visit(s.pass.Pkg)
+	}
+	return s.visible[path]
 }
 
 // makes records the concrete types the function returns as interfaces:
