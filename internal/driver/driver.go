@@ -121,7 +121,9 @@ func Main(args []string, suite []*analysis.Analyzer, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "cancelcheck: %v\n", err)
 		return ExitError
 	}
+	unlimit := limitMemory()
 	findings, ok, failed := analyze(opts, stderr)
+	unlimit()
 	stop()
 	if failed {
 		// Report what could be analysed, but never let a partial run pass.
