@@ -222,8 +222,9 @@ type Spawner struct {
 var poolMethods = []string{"Go", "TryGo", "Submit", "TrySubmit", "Schedule", "Spawn"}
 
 // SpawnerOf says whether fn starts one of its arguments in the
-// background: time.AfterFunc and the runtime's Clock.AfterFunc; errgroup.Group.Go and TryGo,
-// sync.WaitGroup.Go; and a worker pool's method: a method named Go,
+// background: time.AfterFunc and the runtime's Clock.AfterFunc;
+// errgroup.Group.Go and TryGo, sync.WaitGroup.Go; and a worker pool's
+// method: a method named Go,
 // TryGo, Submit, TrySubmit, Schedule or Spawn, of a type that is not the
 // standard library's, whose one function parameter is the work.
 func SpawnerOf(fn *types.Func) (Spawner, bool) {
