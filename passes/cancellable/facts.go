@@ -313,25 +313,14 @@ func (s *Summary) String() string {
 		sep()
 		fmt.Fprintf(&b, "result%d=param%d.result%d", fw.Result, fw.Param, fw.Of)
 	}
-	if len(s.CtxParams) > 0 {
-		sep()
-		fmt.Fprintf(&b, "ctx%v", s.CtxParams)
-	}
-	if len(s.SpawnsParams) > 0 {
-		sep()
-		fmt.Fprintf(&b, "spawnsfunc%v", s.SpawnsParams)
-	}
-	if len(s.Self) > 0 {
-		sep()
-		fmt.Fprintf(&b, "self%v", s.Self)
-	}
-	if len(s.Fresh) > 0 {
-		sep()
-		fmt.Fprintf(&b, "fresh%v", s.Fresh)
-	}
-	if len(s.SetsCtx) > 0 {
-		sep()
-		fmt.Fprintf(&b, "setsctx%v", s.SetsCtx)
+	for _, l := range []struct {
+		name    string
+		indexes []int
+	}{{"ctx", s.CtxParams}, {"spawnsfunc", s.SpawnsParams}, {"self", s.Self}, {"fresh", s.Fresh}, {"setsctx", s.SetsCtx}} {
+		if len(l.indexes) > 0 {
+			sep()
+			fmt.Fprintf(&b, "%s%v", l.name, l.indexes)
+		}
 	}
 	for _, sp := range s.Spawns {
 		sep()

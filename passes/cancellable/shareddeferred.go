@@ -279,17 +279,11 @@ func (f *Func) paramsIn(v ssa.Value, seen map[ssa.Value]bool) []int {
 			return f.paramsIn(x.Call.Value, seen) // what a function parameter returns: f(it)
 		}
 		return f.paramsInResult(x, 0, seen)
-	case *ssa.Alloc:
+	case *ssa.Alloc, *ssa.MakeSlice:
 		// A local slice's backing array, or the varargs of append: what
 		// is stored into its elements.
 		var out []int
-		for _, val := range indexStores(x) {
-			out = append(out, f.paramsIn(val, seen)...)
-		}
-		return out
-	case *ssa.MakeSlice:
-		var out []int
-		for _, val := range indexStores(x) {
+		for _, val := range indexStores(v) {
 			out = append(out, f.paramsIn(val, seen)...)
 		}
 		return out
