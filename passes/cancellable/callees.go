@@ -44,38 +44,64 @@ func (s *state) invokeCallees(c *ssa.CallCommon) ([]Callee, bool) {
 	name := c.Method.Name()
 	byName := s.ifaceCallees[iface]
 	if byName == nil {
-		byName = make(map[string][]*types.Func)
+		byName = make(map[string][]Callee)
 		if s.ifaceCallees == nil {
-			s.ifaceCallees = make(map[*types.Interface]map[string][]*types.Func)
+			s.ifaceCallees = make(map[*types.Interface]map[string][]Callee)
 		}
 		s.ifaceCallees[iface] = byName
 	}
-	methods, ok := byName[name]
+	out, ok := byName[name]
 	if !ok {
-		for _, t := range s.implementers(iface) {
-			for _, recv := range []types.Type{t, types.NewPointer(t)} {
-				if !types.Implements(recv, iface) {
-					continue
-				}
-				obj, _, _ := types.LookupFieldOrMethod(recv, true, t.Obj().Pkg(), name)
-				if fn, ok := obj.(*types.Func); ok && !slices.Contains(methods, fn) {
-					methods = append(methods, fn)
-				}
-				break // *T's methods include T's
+		var methods []*types.Func
+		for _, recv := range s.implementations(iface) {
+			obj, _, _ := types.LookupFieldOrMethod(recv, true, recvPkg(recv), name)
+			if fn, ok := obj.(*types.Func); ok && !slices.Contains(methods, fn) {
+				methods = append(methods, fn)
 			}
 		}
-		byName[name] = methods
-	}
-	var out []Callee
-	for _, m := range methods {
-		if callee := s.calleeOf(m); callee.Resolved() {
-			out = append(out, callee)
+		for _, m := range methods {
+			if callee := s.calleeOf(m); callee.Resolved() {
+				out = append(out, callee)
+			}
 		}
+		out = slices.Clip(append(out, s.hiddenImplementations(iface, name)...))
+		byName[name] = out
 	}
-	out = append(out, s.hiddenImplementations(iface, name)...)
 	pkg := c.Method.Pkg()
 	closed := len(out) > 0 && pkg != nil && !cancelmodel.Modelled(pkg.Path())
 	return out, closed
+}
+
+// implementations returns the receiver types in sight that implement
+// iface: for each named type T of implementers, T if it does, else *T if
+// that does. Memoised per interface, as a package calls several methods of
+// the same interface.
+func (s *state) implementations(iface *types.Interface) []types.Type {
+	if recvs, ok := s.ifaceImpls[iface]; ok {
+		return recvs
+	}
+	recvs := []types.Type{}
+	for _, t := range s.implementers(iface) {
+		for _, recv := range []types.Type{t, types.NewPointer(t)} {
+			if types.Implements(recv, iface) {
+				recvs = append(recvs, recv)
+				break // *T's methods include T's
+			}
+		}
+	}
+	if s.ifaceImpls == nil {
+		s.ifaceImpls = make(map[*types.Interface][]types.Type)
+	}
+	s.ifaceImpls[iface] = recvs
+	return recvs
+}
+
+// recvPkg returns the package of a receiver type T or *T.
+func recvPkg(recv types.Type) *types.Package {
+	if p, ok := recv.(*types.Pointer); ok {
+		recv = p.Elem()
+	}
+	return recv.(*types.Named).Obj().Pkg()
 }
 
 // implementers returns the named types of namedTypes that may implement

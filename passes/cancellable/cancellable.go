@@ -45,10 +45,11 @@ type state struct {
 	byObj            map[*types.Func]*Func    // named functions and methods, by origin object
 	dirs             *directives              // //cancelcheck: comments
 	remote           map[*types.Func]*Summary // imported facts, memoised (nil: none)
-	// ifaceCallees memoises invokeCallees, named its namedTypes, byMethod
-	// and embedding index them for implementers, stores memoises
-	// fieldStores.
-	ifaceCallees map[*types.Interface]map[string][]*types.Func
+	// ifaceCallees memoises invokeCallees and ifaceImpls implementations,
+	// named its namedTypes, byMethod and embedding index them for
+	// implementers, stores memoises fieldStores.
+	ifaceCallees map[*types.Interface]map[string][]Callee
+	ifaceImpls   map[*types.Interface][]types.Type
 	named        []*types.Named
 	hidden       []HiddenType              // of the analysed packages imported, collected by namedTypes
 	unseen       []*HiddenType             // those of hidden that madeType does not find (see hiddenImplementations)
@@ -165,7 +166,7 @@ func (s *state) releaseSSA() {
 		f.SSA, f.taints, f.carriers, f.objects, f.calls = nil, nil, nil, nil, nil
 	}
 	s.pkg, s.byFunc, s.byObj, s.remote, s.inits = nil, nil, nil, nil, nil
-	s.ifaceCallees, s.named, s.hidden, s.byMethod, s.embedding, s.stores = nil, nil, nil, nil, nil, nil
+	s.ifaceCallees, s.ifaceImpls, s.named, s.hidden, s.byMethod, s.embedding, s.stores = nil, nil, nil, nil, nil, nil, nil
 }
 
 // scope says what the package is analysed for: the runtime's rules when
